@@ -1,0 +1,3 @@
+import { runApi } from './run.ts';
+
+await runApi();

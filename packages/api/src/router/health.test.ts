@@ -1,0 +1,21 @@
+import { afterEach, expect, it } from 'vitest';
+import { createCaller } from '../root.ts';
+import type { AppServices } from '../services.ts';
+import { createTestServices } from '../testing.ts';
+import { createInternalContext } from '../trpc.ts';
+
+let services: AppServices;
+afterEach(async () => services?.close());
+
+it('reports healthy with the database up, and degraded naming the database when it is gone', async () => {
+  ({ services } = await createTestServices());
+  const anonymous = createCaller(createInternalContext(services, null));
+  const healthy = await anonymous.health.check();
+  expect(healthy.status).toBe('healthy');
+  expect(healthy.services.db).toMatchObject({ status: 'up', kind: 'sqlite' });
+
+  services.database.sqlite.close();
+  const degraded = await anonymous.health.check();
+  expect(degraded.status).toBe('degraded');
+  expect(degraded.services.db).toMatchObject({ status: 'down', error: expect.stringContaining('not open') });
+});

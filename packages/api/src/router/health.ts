@@ -1,0 +1,26 @@
+import { checkHealth, VERSION } from '@tensornode/core';
+import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { publicProcedure } from '../trpc.ts';
+
+const serviceHealth = z.object({
+  status: z.enum(['up', 'down', 'disabled']),
+  kind: z.string().optional(),
+  error: z.string().optional(),
+  latencyMs: z.number().optional(),
+});
+
+export const healthReportSchema = z.object({
+  status: z.enum(['healthy', 'degraded']),
+  version: z.string(),
+  uptimeSeconds: z.number(),
+  services: z.record(z.string(), serviceHealth),
+});
+
+export const healthRouter = {
+  check: publicProcedure
+    .output(healthReportSchema)
+    .query(({ ctx }) =>
+      checkHealth(ctx.services.healthProbes, { version: VERSION, startedAt: ctx.services.startedAt }),
+    ),
+} satisfies TRPCRouterRecord;

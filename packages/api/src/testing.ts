@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApiToken, parseConfig } from '@tensornode/core';
+import type { Role } from '@tensornode/db';
+import type { FastifyInstance } from 'fastify';
+import { createLogger } from './logger.ts';
+import { type BuildServerOptions, buildServer } from './server.ts';
+import { type AppServices, createServices } from './services.ts';
+
+export interface TestInstanceOptions {
+  /** Environment overrides on top of a temp DATA_DIR and silent logs. */
+  env?: Record<string, string | undefined>;
+  /** `:memory:` (default) or `file` for tests that restart on the same data. */
+  database?: ':memory:' | 'file';
+  dataDir?: string;
+  rateLimits?: BuildServerOptions['rateLimits'];
+  bodyLimitBytes?: number;
+}
+
+/** Services on embedded defaults in a temp directory, for router tests and HTTP tests alike. */
+export async function createTestServices(
+  options: TestInstanceOptions = {},
+): Promise<{ services: AppServices; dataDir: string }> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tensornode-test-'));
+  const config = parseConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...options.env });
+  const services = await createServices({
+    config,
+    log: createLogger(config),
+    ...(options.database === 'file' ? {} : { databasePath: ':memory:' }),
+  });
+  return { services, dataDir };
+}
+
+export interface TestServer {
+  url: string;
+  app: FastifyInstance;
+  services: AppServices;
+  dataDir: string;
+  /** Creates a token of the given role and returns its secret. */
+  tokenFor(role: Role): string;
+  /** Stops the server; removes the data directory unless `keepData`. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+/** A real Fastify server on 127.0.0.1 and an ephemeral port. */
+export async function startTestServer(options: TestInstanceOptions = {}): Promise<TestServer> {
+  const { services, dataDir } = await createTestServices(options);
+  const app = await buildServer({
+    services,
+    logger: createLogger(services.config),
+    ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
+    ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
+  });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    url,
+    app,
+    services,
+    dataDir,
+    tokenFor: (role) => createApiToken(services, { name: `test ${role}`, role }).token,
+    async stop({ keepData = false } = {}) {
+      await app.close();
+      if (!keepData && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,130 @@
+import { authenticateToken, type Logger, roleAtLeast } from '@tensornode/core';
+import type { Role } from '@tensornode/db';
+import { initTRPC, TRPCError } from '@trpc/server';
+import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
+import superjson from 'superjson';
+import { ZodError } from 'zod';
+import { toTRPCError } from './errors.ts';
+import type { Metrics } from './metrics.ts';
+import type { AppServices } from './services.ts';
+
+// ---------------------------------------------------------------- context
+
+export interface Caller {
+  tokenId: string;
+  name: string;
+  role: Role;
+}
+
+export interface Context {
+  services: AppServices;
+  metrics: Metrics | undefined;
+  caller: Caller | null;
+  /** A bearer token was sent but is unknown or revoked. */
+  badToken: boolean;
+  log: Logger;
+  requestId: string;
+}
+
+function bearerFrom(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  const match = value?.match(/^Bearer\s+(\S+)\s*$/i);
+  return match?.[1];
+}
+
+export function resolveCaller(
+  services: AppServices,
+  secret: string | undefined,
+): Pick<Context, 'caller' | 'badToken'> {
+  if (!secret) return { caller: null, badToken: false };
+  const token = authenticateToken(services, secret);
+  if (!token) return { caller: null, badToken: true };
+  return { caller: { tokenId: token.id, name: token.name, role: token.role }, badToken: false };
+}
+
+export function createContextFactory(services: AppServices, metrics?: Metrics) {
+  // Tokens are accepted only in the Authorization header: a token in a URL would end up in logs.
+  return ({ req }: CreateFastifyContextOptions): Context => {
+    const secret = bearerFrom(req.headers.authorization);
+    return { services, metrics, ...resolveCaller(services, secret), log: req.log, requestId: String(req.id) };
+  };
+}
+
+/** For `createCaller` in tests and the CLI: a context for a given role without HTTP. */
+export function createInternalContext(
+  services: AppServices,
+  caller: Caller | null,
+  metrics?: Metrics,
+): Context {
+  return { services, metrics, caller, badToken: false, log: services.log, requestId: 'internal' };
+}
+
+// ---------------------------------------------------------------- init
+
+function describeZodError(error: ZodError): { message: string; issues: { path: string; message: string }[] } {
+  const issues = error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || 'input',
+    message: issue.message,
+  }));
+  return { message: issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues };
+}
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const { stack: _stack, ...data } = shape.data;
+    if (error.code === 'BAD_REQUEST' && error.cause instanceof ZodError) {
+      const described = describeZodError(error.cause);
+      return { ...shape, message: described.message, data: { ...data, issues: described.issues } };
+    }
+    return { ...shape, data };
+  },
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+// ---------------------------------------------------------------- procedures
+
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    (result as { error: TRPCError }).error = toTRPCError(result.error);
+  }
+  return result;
+});
+
+const observe = t.middleware(async ({ ctx, path, type, next }) => {
+  const stopTimer = ctx.metrics?.procedureDuration.startTimer({ procedure: path, type });
+  const result = await next();
+  stopTimer?.();
+  ctx.metrics?.procedureCalls.inc({ procedure: path, type, code: result.ok ? 'OK' : result.error.code });
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(observe).use(mapErrors);
+
+function requireRole(role: Role) {
+  return t.middleware(({ ctx, next }) => {
+    if (!ctx.caller) {
+      throw new TRPCError({
+        code: 'UNAUTHORIZED',
+        message: ctx.badToken
+          ? 'Invalid or revoked API token'
+          : 'An API token is required (Authorization: Bearer …)',
+      });
+    }
+    if (!roleAtLeast(ctx.caller.role, role)) {
+      throw new TRPCError({
+        code: 'FORBIDDEN',
+        message: `This needs the ${role} role; your token has ${ctx.caller.role}`,
+      });
+    }
+    return next({ ctx: { ...ctx, caller: ctx.caller } });
+  });
+}
+
+export const viewerProcedure = publicProcedure.use(requireRole('viewer'));
+export const operatorProcedure = publicProcedure.use(requireRole('operator'));
+export const adminProcedure = publicProcedure.use(requireRole('admin'));

@@ -1,0 +1,5 @@
+export { authenticateToken, ROLE_RANK, roleAtLeast } from './authenticate.ts';
+export { type AdminBootstrap, ensureAdminToken } from './bootstrap-admin.ts';
+export { type CreatedToken, createApiToken } from './create-token.ts';
+export { revokeApiToken } from './revoke-token.ts';
+export { hashTokenSecret } from './token-secret.ts';

@@ -1,0 +1,73 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configSchema, parseConfig, secretValues } from './config.ts';
+
+const exampleFile = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
+const example = Object.fromEntries(
+  exampleFile
+    .split('\n')
+    .filter((line) => /^[A-Z_]+=/.test(line))
+    .map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]),
+);
+
+describe('configuration', () => {
+  it('.env.example lists exactly the variables the schema reads', () => {
+    const schemaKeys = Object.keys(configSchema.in.shape).sort();
+    expect(Object.keys(example).sort()).toEqual(schemaKeys);
+  });
+
+  it('.env.example shows the real defaults', () => {
+    expect(parseConfig(example)).toEqual(parseConfig({}));
+  });
+
+  it('starts on embedded defaults with nothing set', () => {
+    const config = parseConfig({});
+    expect(config).toMatchObject({
+      HOST: '127.0.0.1',
+      PORT: 8000,
+      VM_PROVIDER: 'local',
+      HEDERA_NETWORK: 'devnet',
+      MINER_PATH: '/api/chat',
+      SCORE_EMA_ALPHA: 0.1,
+    });
+  });
+
+  it('switches real backends on by credentials', () => {
+    const config = parseConfig({
+      FLUENCE_API_KEY: 'k'.repeat(32),
+      HEDERA_OPERATOR_ID: '0.0.2',
+      HEDERA_OPERATOR_KEY: 'x',
+    });
+    expect(config.VM_PROVIDER).toBe('fluence');
+    expect(config.HEDERA_NETWORK).toBe('testnet');
+  });
+
+  it('names every bad variable and never echoes a secret', () => {
+    const error = (() => {
+      try {
+        parseConfig({ PORT: 'eighty', SCORE_EMA_ALPHA: '2', OPENAI_BASE_URL: 'not a url' });
+      } catch (e) {
+        return e;
+      }
+    })() as ConfigError;
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.issues.map((i) => i.path).sort()).toEqual(['OPENAI_BASE_URL', 'PORT', 'SCORE_EMA_ALPHA']);
+
+    const half = (() => {
+      try {
+        parseConfig({ HEDERA_OPERATOR_KEY: 'super-secret-key-value' });
+      } catch (e) {
+        return e;
+      }
+    })() as ConfigError;
+    expect(half.issues).toEqual([
+      { path: 'HEDERA_OPERATOR_KEY', message: expect.stringContaining('set together') },
+    ]);
+    expect(half.message).not.toContain('super-secret-key-value');
+  });
+
+  it('lists secret values for redaction', () => {
+    const config = parseConfig({ OPENAI_API_KEY: 'sk-test-abcdef', GITHUB_TOKEN: 'ghp_abcdefgh' });
+    expect(secretValues(config).sort()).toEqual(['ghp_abcdefgh', 'sk-test-abcdef']);
+  });
+});

@@ -1,0 +1,1 @@
+export { checkHealth, type HealthProbe, type HealthReport, type ServiceHealth } from './check-health.ts';

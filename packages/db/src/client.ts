@@ -1,0 +1,50 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Sqlite from 'better-sqlite3';
+import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import * as schema from './schema.ts';
+
+export type Database = BetterSQLite3Database<typeof schema>;
+/** The handle passed to repositories: the database itself or a transaction on it. */
+export type Tx = Parameters<Parameters<Database['transaction']>[0]>[0];
+export type Executor = Database | Tx;
+
+export interface OpenDatabaseOptions {
+  /** File path, or `:memory:` for tests. */
+  path: string;
+  busyTimeoutMs?: number;
+}
+
+export interface DatabaseHandle {
+  db: Database;
+  sqlite: Sqlite.Database;
+  close(): void;
+}
+
+const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
+
+/** Opens the SQLite file with WAL, a busy timeout and foreign keys on, and applies pending migrations. */
+export function openDatabase({ path, busyTimeoutMs = 5000 }: OpenDatabaseOptions): DatabaseHandle {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new Sqlite(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('synchronous = NORMAL');
+  const db = drizzle(sqlite, { schema });
+  migrate(db, { migrationsFolder });
+  return {
+    db,
+    sqlite,
+    close: () => {
+      if (sqlite.open) sqlite.close();
+    },
+  };
+}
+
+/** A cheap liveness probe for health checks. */
+export function pingDatabase(handle: DatabaseHandle): void {
+  handle.sqlite.prepare('select 1').get();
+}

@@ -1,0 +1,6 @@
+export * from './client.ts';
+export * from './repositories/settings.ts';
+export * from './repositories/tokens.ts';
+export type { DeploymentStatus, OutboxStatus, Role } from './schema.ts';
+export * as schema from './schema.ts';
+export { DEPLOYMENT_STATUSES, ROLES } from './schema.ts';

@@ -1,0 +1,223 @@
+import { sql } from 'drizzle-orm';
+import {
+  blob,
+  index,
+  integer,
+  primaryKey,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
+
+const createdAt = () =>
+  integer('created_at', { mode: 'timestamp_ms' }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
+
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Bearer tokens. Only the SHA-256 of the secret is stored; `prefix` lets an operator tell tokens apart. */
+export const apiTokens = sqliteTable('api_tokens', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  role: text('role', { enum: ROLES }).notNull(),
+  tokenHash: text('token_hash').notNull().unique(),
+  prefix: text('prefix').notNull(),
+  createdAt: createdAt(),
+  lastUsedAt: integer('last_used_at', { mode: 'timestamp_ms' }),
+  revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+});
+
+export const DEPLOYMENT_STATUSES = ['inactive', 'active', 'terminated'] as const;
+export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
+
+/** A VM's assignment to a miner (the seed's vm_deployments.json). */
+export const deployments = sqliteTable(
+  'deployments',
+  {
+    vmId: text('vm_id').primaryKey(),
+    provider: text('provider').notNull(),
+    status: text('status', { enum: DEPLOYMENT_STATUSES }).notNull().default('inactive'),
+    minerAddress: text('miner_address'),
+    instanceName: text('instance_name'),
+    walletAddress: text('wallet_address'),
+    createdAt: createdAt(),
+    assignedAt: integer('assigned_at', { mode: 'timestamp_ms' }),
+    terminatedAt: integer('terminated_at', { mode: 'timestamp_ms' }),
+    healthCheckedAt: integer('health_checked_at', { mode: 'timestamp_ms' }),
+    healthy: integer('healthy', { mode: 'boolean' }),
+    healthError: text('health_error'),
+  },
+  (t) => [
+    index('deployments_status_idx').on(t.status, t.createdAt),
+    index('deployments_miner_idx').on(t.minerAddress),
+  ],
+);
+
+export const LOCAL_VM_STATUSES = ['New', 'Launching', 'Active', 'Stopped', 'Terminated'] as const;
+
+/** VMs of the `local` provider: reference-miner processes on 127.0.0.1. */
+export const localVms = sqliteTable('local_vms', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  port: integer('port').notNull().unique(),
+  pid: integer('pid'),
+  status: text('status', { enum: LOCAL_VM_STATUSES }).notNull().default('New'),
+  openPorts: text('open_ports', { mode: 'json' }).$type<{ port: number; protocol: string }[]>().notNull(),
+  createdAt: createdAt(),
+  deletedAt: integer('deleted_at', { mode: 'timestamp_ms' }),
+});
+
+export const SCORING_METHODS = ['heuristic', 'llm', 'auto'] as const;
+export const LEDGER_STATUSES = ['pending', 'submitted', 'confirmed', 'failed', 'disabled'] as const;
+
+export const validationRounds = sqliteTable(
+  'validation_rounds',
+  {
+    id: text('id').primaryKey(),
+    prompt: text('prompt').notNull(),
+    truth: text('truth').notNull(),
+    method: text('method').notNull(),
+    startedAt: integer('started_at', { mode: 'timestamp_ms' }).notNull(),
+    completedAt: integer('completed_at', { mode: 'timestamp_ms' }).notNull(),
+    minerCount: integer('miner_count').notNull(),
+    answeredCount: integer('answered_count').notNull(),
+    meanScore: real('mean_score').notNull(),
+    /** SHA-256 of the canonical summary submitted to the ledger. */
+    payloadHash: text('payload_hash').notNull(),
+    ledgerStatus: text('ledger_status', { enum: LEDGER_STATUSES }).notNull().default('pending'),
+    ledgerTopicId: text('ledger_topic_id'),
+    ledgerSequence: integer('ledger_sequence'),
+    ledgerRunningHash: text('ledger_running_hash'),
+    ledgerTransactionId: text('ledger_transaction_id'),
+    ledgerConsensusAt: text('ledger_consensus_at'),
+  },
+  (t) => [index('rounds_started_idx').on(t.startedAt)],
+);
+
+export const minerAnswers = sqliteTable(
+  'miner_answers',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    roundId: text('round_id')
+      .notNull()
+      .references(() => validationRounds.id, { onDelete: 'cascade' }),
+    vmId: text('vm_id').notNull(),
+    minerAddress: text('miner_address'),
+    endpoint: text('endpoint').notNull(),
+    ok: integer('ok', { mode: 'boolean' }).notNull(),
+    response: text('response'),
+    latencyMs: integer('latency_ms').notNull(),
+    score: integer('score').notNull(),
+    method: text('method').notNull(),
+    /** Why the answer failed or how it was scored (e.g. `timeout`, `http_500`, `llm_fallback`). */
+    reason: text('reason'),
+  },
+  (t) => [index('answers_round_idx').on(t.roundId), index('answers_miner_idx').on(t.minerAddress)],
+);
+
+/** Running score per miner; key is the miner's Hedera account, or `vm:<id>` for an unassigned VM. */
+export const minerScores = sqliteTable('miner_scores', {
+  minerAddress: text('miner_address').primaryKey(),
+  emaScore: real('ema_score').notNull(),
+  rounds: integer('rounds').notNull().default(0),
+  answered: integer('answered').notNull().default(0),
+  lastScore: integer('last_score').notNull(),
+  lastSeenAt: integer('last_seen_at', { mode: 'timestamp_ms' }).notNull(),
+});
+
+export const minerScoreHistory = sqliteTable(
+  'miner_score_history',
+  {
+    minerAddress: text('miner_address').notNull(),
+    roundId: text('round_id')
+      .notNull()
+      .references(() => validationRounds.id, { onDelete: 'cascade' }),
+    score: integer('score').notNull(),
+    emaScore: real('ema_score').notNull(),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.minerAddress, t.roundId] }),
+    index('history_at_idx').on(t.minerAddress, t.at),
+  ],
+);
+
+export const OUTBOX_STATUSES = ['pending', 'sent', 'confirmed', 'failed'] as const;
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+
+/**
+ * Durable ledger outbox. The transaction id is fixed and the signed bytes stored before the first
+ * send, so every retry resubmits the same transaction.
+ */
+export const ledgerOutbox = sqliteTable(
+  'ledger_outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    kind: text('kind').notNull(),
+    roundId: text('round_id').references(() => validationRounds.id),
+    topicId: text('topic_id'),
+    payload: text('payload').notNull(),
+    transactionId: text('transaction_id'),
+    signedBytes: blob('signed_bytes', { mode: 'buffer' }),
+    status: text('status', { enum: OUTBOX_STATUSES }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    nextAttemptAt: integer('next_attempt_at', { mode: 'timestamp_ms' }).notNull(),
+    createdAt: createdAt(),
+    sentAt: integer('sent_at', { mode: 'timestamp_ms' }),
+    confirmedAt: integer('confirmed_at', { mode: 'timestamp_ms' }),
+    sequenceNumber: integer('sequence_number'),
+    runningHash: text('running_hash'),
+  },
+  (t) => [
+    index('outbox_due_idx').on(t.status, t.nextAttemptAt),
+    uniqueIndex('outbox_round_idx').on(t.roundId),
+  ],
+);
+
+export const rewardEpochs = sqliteTable('reward_epochs', {
+  epoch: text('epoch').primaryKey(),
+  tokenId: text('token_id').notNull(),
+  emission: text('emission').notNull(),
+  status: text('status', { enum: ['minting', 'minted', 'distributed'] }).notNull(),
+  mintTransactionId: text('mint_transaction_id'),
+  createdAt: createdAt(),
+  completedAt: integer('completed_at', { mode: 'timestamp_ms' }),
+});
+
+export const rewardPayouts = sqliteTable(
+  'reward_payouts',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    epoch: text('epoch')
+      .notNull()
+      .references(() => rewardEpochs.epoch),
+    minerAddress: text('miner_address').notNull(),
+    /** Amount in the token's smallest unit, as a decimal string (it may exceed 2^53). */
+    amount: text('amount').notNull(),
+    status: text('status', { enum: ['pending', 'paid', 'unpaid'] }).notNull(),
+    reason: text('reason'),
+    transactionId: text('transaction_id'),
+    createdAt: createdAt(),
+    paidAt: integer('paid_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [uniqueIndex('payouts_epoch_miner_idx').on(t.epoch, t.minerAddress)],
+);
+
+/** Background job bookkeeping: last run and a lease so a job never runs twice at once. */
+export const jobs = sqliteTable('jobs', {
+  name: text('name').primaryKey(),
+  lastStartedAt: integer('last_started_at', { mode: 'timestamp_ms' }),
+  lastFinishedAt: integer('last_finished_at', { mode: 'timestamp_ms' }),
+  lastError: text('last_error'),
+  leaseOwner: text('lease_owner'),
+  leaseUntil: integer('lease_until', { mode: 'timestamp_ms' }),
+});
+
+/** Small named values the system creates once (the devnet score topic, the reward token id). */
+export const settings = sqliteTable('settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: createdAt(),
+});
