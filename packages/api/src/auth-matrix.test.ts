@@ -34,6 +34,7 @@ const SPEC_ROLES: Record<string, Required> = {
   'ledger.verify': 'viewer',
   'rewards.preview': 'operator',
   'rewards.distribute': 'admin',
+  'auth.whoami': 'viewer', // not in the SPEC's abridged table: the dashboard needs the caller's role
   'auth.tokens.create': 'admin',
   'auth.tokens.list': 'admin',
   'auth.tokens.revoke': 'admin',

@@ -2,7 +2,7 @@ import { createApiToken, revokeApiToken } from '@tensornode/core';
 import { createTokenRepository, ROLES } from '@tensornode/db';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { adminProcedure } from '../trpc.ts';
+import { adminProcedure, viewerProcedure } from '../trpc.ts';
 
 const tokenRecord = z.object({
   id: z.string(),
@@ -34,5 +34,9 @@ const tokensRouter = {
 } satisfies TRPCRouterRecord;
 
 export const authRouter = {
+  /** Who the caller is: lets the dashboard and CLI show only what the role may do. */
+  whoami: viewerProcedure
+    .output(z.object({ tokenId: z.string(), name: z.string(), role: z.enum(ROLES) }))
+    .query(({ ctx }) => ctx.caller),
   tokens: tokensRouter,
 } satisfies TRPCRouterRecord;

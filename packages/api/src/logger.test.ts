@@ -1,0 +1,34 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { afterEach, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from './testing.ts';
+
+let server: TestServer | undefined;
+afterEach(async () => server?.stop());
+
+it('writes request logs with a request id to LOG_FILE, never the bearer token or secret settings', async () => {
+  const logFile = join(mkdtempSync(join(tmpdir(), 'tensornode-log-')), 'api.log');
+  const openAiKey = 'sk-test-never-in-logs-0123456789';
+  server = await startTestServer({
+    env: { LOG_LEVEL: 'info', LOG_FILE: logFile, OPENAI_API_KEY: openAiKey },
+  });
+  const token = server.tokenFor('admin');
+  const res = await request(`${server.url}/trpc/auth.tokens.list`, {
+    headers: { authorization: `Bearer ${token}`, 'x-request-id': 'trace-abc-123' },
+  });
+  expect(res.statusCode).toBe(200);
+  expect(res.headers['x-request-id']).toBe('trace-abc-123');
+  await res.body.dump();
+  server.services.log.info(`configured judge key is ${openAiKey}`);
+  await server.stop();
+  server = undefined;
+  await new Promise((r) => setTimeout(r, 200)); // pino's async destination flushes on close
+
+  const log = readFileSync(logFile, 'utf8');
+  expect(log).toContain('"reqId":"trace-abc-123"');
+  expect(log).toContain('[REDACTED]');
+  expect(log).not.toContain(token);
+  expect(log).not.toContain(openAiKey);
+});
