@@ -1,4 +1,5 @@
 export * from './client.ts';
+export * from './repositories/local-vms.ts';
 export * from './repositories/settings.ts';
 export * from './repositories/tokens.ts';
 export type { DeploymentStatus, OutboxStatus, Role } from './schema.ts';
