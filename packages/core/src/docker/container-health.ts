@@ -1,0 +1,64 @@
+import { type Dispatcher, request } from 'undici';
+import type { z } from 'zod';
+import { resolveVmHost } from '../ssh/exec-on-vm.ts';
+import { validateInput } from '../ssh/validate-input.ts';
+import type { VmProvider } from '../vms/provider.ts';
+import { containerHealthInput } from './schemas.ts';
+
+export interface ContainerHealth {
+  vmId: string;
+  url: string;
+  healthy: boolean;
+  status?: number;
+  /** The start of the answer (at most 4 KiB). */
+  body?: string;
+  error?: string;
+}
+
+const MAX_BODY_BYTES = 4 * 1024;
+
+/** `docker.health`: GET http://<publicIp>:<port>/health with a deadline. Never throws for an unhealthy container. */
+export async function containerHealth(
+  ctx: { provider: VmProvider; dispatcher?: Dispatcher },
+  input: z.input<typeof containerHealthInput>,
+): Promise<ContainerHealth> {
+  const { vmId, port, timeoutMs } = validateInput(containerHealthInput, input);
+  const { host } = await resolveVmHost(ctx.provider, vmId);
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/health`;
+  try {
+    const response = await request(url, {
+      method: 'GET',
+      signal: AbortSignal.timeout(timeoutMs),
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      ...(ctx.dispatcher ? { dispatcher: ctx.dispatcher } : {}),
+    });
+    const body = await readCapped(response.body, MAX_BODY_BYTES);
+    const healthy = response.statusCode >= 200 && response.statusCode < 300;
+    return { vmId, url, healthy, status: response.statusCode, body };
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError' || /Timeout/.test(e.code ?? '');
+    return {
+      vmId,
+      url,
+      healthy: false,
+      error: timedOut ? `no answer within ${timeoutMs} ms` : (e.code ?? e.message),
+    };
+  }
+}
+
+async function readCapped(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    chunks.push(buf.subarray(0, limit - size));
+    size += Math.min(buf.length, limit - size);
+    if (size >= limit) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

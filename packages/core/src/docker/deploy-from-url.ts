@@ -1,0 +1,30 @@
+import type { z } from 'zod';
+import { resolveVmHost } from '../ssh/exec-on-vm.ts';
+import type { ExecResult } from '../ssh/executor.ts';
+import { validateInput } from '../ssh/validate-input.ts';
+import { buildDeployFromUrlCommand } from './commands.ts';
+import { type DockerContext, runBuiltCommand } from './run-built-command.ts';
+import { deployFromUrlInput } from './schemas.ts';
+
+export interface ContainerDeployResult extends ExecResult {
+  vmId: string;
+  image: string;
+  container: string;
+  port: number;
+}
+
+/** `docker.deployFromUrl`: fetch a Dockerfile on the VM, build it, run the container. */
+export async function deployFromUrl(
+  ctx: DockerContext,
+  input: z.input<typeof deployFromUrlInput>,
+): Promise<ContainerDeployResult> {
+  const { vmId, timeoutMs, ...rest } = validateInput(deployFromUrlInput, input);
+  const { host } = await resolveVmHost(ctx.provider, vmId);
+  const built = buildDeployFromUrlCommand({ ...rest, githubToken: ctx.githubToken });
+  ctx.log?.info(
+    { vmId, image: rest.image, container: rest.container, port: rest.port },
+    'docker.deployFromUrl',
+  );
+  const result = await runBuiltCommand(ctx, host, built, timeoutMs);
+  return { vmId, image: rest.image, container: rest.container, port: rest.port, ...result };
+}
