@@ -1,0 +1,72 @@
+import type { Logger } from '../context.ts';
+import { UpstreamError } from '../errors.ts';
+import { scoreHeuristic } from './heuristic.ts';
+import type { Judge } from './llm-judge.ts';
+
+export type ScoringMethod = 'heuristic' | 'llm' | 'auto';
+
+export interface ScoreAnswerInput {
+  question?: string;
+  truth: string;
+  candidate: string;
+}
+
+export interface ScoreResult {
+  /** Integer 0–100. */
+  score: number;
+  /** The method that produced the score. */
+  method: 'heuristic' | 'llm';
+  /** True when the LLM was asked for but the heuristic answered. */
+  fallback?: boolean;
+  reason?: string;
+}
+
+export interface ScoringContext {
+  /** Present when an LLM judge is configured. */
+  judge?: Judge;
+  log?: Logger;
+}
+
+function shortCause(error: unknown): string {
+  if (error instanceof UpstreamError) return error.message.slice(0, 160);
+  if (error instanceof Error) return error.name;
+  return 'unknown error';
+}
+
+/**
+ * Scores one answer. `auto` uses the LLM judge when one is configured, else the heuristic; any
+ * judge failure falls back to the heuristic and the result says so.
+ */
+export async function scoreAnswer(
+  ctx: ScoringContext,
+  input: ScoreAnswerInput,
+  method: ScoringMethod = 'auto',
+): Promise<ScoreResult> {
+  const heuristic = () => scoreHeuristic(input);
+  // An empty answer needs no model to grade it.
+  const wantsLlm = method === 'llm' || (method === 'auto' && ctx.judge !== undefined);
+  if (!wantsLlm || input.candidate.trim() === '') {
+    const { score, reason } = heuristic();
+    return { score, method: 'heuristic', reason };
+  }
+  if (!ctx.judge) {
+    return { score: heuristic().score, method: 'heuristic', fallback: true, reason: 'llm_not_configured' };
+  }
+  try {
+    const score = await ctx.judge.score({
+      question: input.question ?? '',
+      truth: input.truth,
+      candidate: input.candidate,
+    });
+    return { score: Math.max(0, Math.min(100, Math.round(score))), method: 'llm' };
+  } catch (error) {
+    const cause = shortCause(error);
+    ctx.log?.warn({ err: error, cause }, 'LLM judge failed; scored with the heuristic');
+    return {
+      score: heuristic().score,
+      method: 'heuristic',
+      fallback: true,
+      reason: `llm_fallback: ${cause}`,
+    };
+  }
+}
