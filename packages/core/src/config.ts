@@ -37,7 +37,7 @@ export const configSchema = z
     HEALTH_CHECK_INTERVAL_MS: positiveInt.default(60_000),
 
     VALIDATION_TIMEOUT_MS: positiveInt.default(30_000),
-    VALIDATION_CONCURRENCY: positiveInt.default(256),
+    VALIDATION_CONCURRENCY: positiveInt.default(1024),
     MINER_MAX_RESPONSE_BYTES: positiveInt.default(64 * 1024),
     SCORE_EMA_ALPHA: z.coerce.number().gt(0).max(1).default(0.1),
 

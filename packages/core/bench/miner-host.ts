@@ -1,0 +1,20 @@
+/**
+ * Child process hosting stand-in miners for the validation benchmark, so the validator's time,
+ * memory and file descriptors are measured apart from the miners'.
+ */
+import { type StandInBehaviour, startStandInMiners } from '../src/testkit/stand-in-miners.ts';
+
+export interface MinerHostRequest {
+  behaviours: StandInBehaviour[];
+  layout: 'ports' | 'paths';
+  correctAnswer: string;
+}
+
+process.once('message', async (request: MinerHostRequest) => {
+  const standIns = await startStandInMiners({ ...request, backlog: 4096 });
+  process.send!({ miners: standIns.miners });
+  process.once('message', async () => {
+    await standIns.close();
+    process.exit(0);
+  });
+});

@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type StandInBehaviour, type StandInMiners, startStandInMiners } from '../testkit/stand-in-miners.ts';
+import { type MinerAnswer, parseMinerAnswer, queryMiners } from './fan-out.ts';
+
+const DEADLINE_MS = 1500;
+
+const cases: { behaviour: StandInBehaviour; expect: Partial<MinerAnswer> }[] = [
+  { behaviour: { kind: 'correct' }, expect: { ok: true, response: '42' } },
+  { behaviour: { kind: 'wrong' }, expect: { ok: true, response: 'I do not know' } },
+  { behaviour: { kind: 'slow', ms: 300 }, expect: { ok: true, response: '42' } },
+  { behaviour: { kind: 'slow', ms: 5000 }, expect: { ok: false, reason: 'timeout' } },
+  { behaviour: { kind: 'silent' }, expect: { ok: false, reason: 'timeout' } },
+  { behaviour: { kind: 'trickle', intervalMs: 200 }, expect: { ok: false, reason: 'timeout' } },
+  { behaviour: { kind: 'huge' }, expect: { ok: false, reason: 'too_large' } },
+  { behaviour: { kind: 'reset' }, expect: { ok: false, reason: 'reset' } },
+  {
+    behaviour: { kind: 'http_error', status: 500 },
+    expect: { ok: false, reason: 'http_500', httpStatus: 500 },
+  },
+  { behaviour: { kind: 'http_error', status: 404 }, expect: { ok: false, reason: 'http_404' } },
+  { behaviour: { kind: 'invalid_json' }, expect: { ok: false, reason: 'invalid_json' } },
+  { behaviour: { kind: 'redirect' }, expect: { ok: false, reason: 'redirect', httpStatus: 302 } },
+  { behaviour: { kind: 'plain_text' }, expect: { ok: true, response: '42' } },
+  { behaviour: { kind: 'openai' }, expect: { ok: true, response: '42' } },
+  { behaviour: { kind: 'chat' }, expect: { ok: true, response: '42' } },
+  { behaviour: { kind: 'refused' }, expect: { ok: false, reason: 'refused' } },
+];
+
+describe('queryMiners', () => {
+  let standIns: StandInMiners;
+  beforeAll(async () => {
+    standIns = await startStandInMiners({ behaviours: cases.map((c) => c.behaviour), correctAnswer: '42' });
+  });
+  afterAll(() => standIns.close());
+
+  // 0: every connection closes after its answer (the many-miners mode); default: idle until the end.
+  it.each([
+    ['connections idle until the batch ends', undefined],
+    ['each connection closed after its answer', 0],
+  ])(
+    'gives every miner its answer or the reason it has none, each within the deadline (%s)',
+    async (_mode, maxIdleOrigins) => {
+      const settled: number[] = [];
+      const started = performance.now();
+      const answers = await queryMiners({
+        miners: standIns.miners,
+        prompt: 'What is 6 x 7?',
+        deadlineMs: DEADLINE_MS,
+        concurrency: 4,
+        maxResponseBytes: 64 * 1024,
+        maxIdleOrigins,
+        onResult: (_a, i) => settled.push(i),
+      });
+      const wall = performance.now() - started;
+
+      answers.forEach((answer, i) => {
+        expect({ i, kind: cases[i]!.behaviour.kind, ...answer }).toMatchObject({ i, ...cases[i]!.expect });
+        expect(answer.vmId).toBe(standIns.miners[i]!.vmId);
+        expect(answer.latencyMs).toBeLessThan(DEADLINE_MS + 1000);
+      });
+      expect(settled.sort((a, b) => a - b)).toEqual(cases.map((_, i) => i));
+      // Every miner that could read it received the prompt as JSON.
+      expect(standIns.prompts[0]).toBe('What is 6 x 7?');
+      // The redirect was reported, never followed.
+      expect(standIns.redirectHits()).toBe(0);
+      // Four workers, at most a few deadlines in a row: a trickling miner did not hold its slot forever.
+      expect(wall).toBeLessThan(4 * (DEADLINE_MS + 1000));
+    },
+  );
+
+  it('tells apart miners that share one origin', async () => {
+    const shared = await startStandInMiners({
+      behaviours: Array.from({ length: 40 }, (_, i) =>
+        i % 2 === 0 ? { kind: 'correct' } : { kind: 'wrong' },
+      ),
+      correctAnswer: '42',
+      wrongAnswer: '17',
+      layout: 'paths',
+    });
+    try {
+      const answers = await queryMiners({
+        miners: shared.miners,
+        prompt: 'What is 6 x 7?',
+        deadlineMs: DEADLINE_MS,
+        concurrency: 8,
+        maxResponseBytes: 1024,
+      });
+      expect(answers.map((a) => a.response)).toEqual(
+        shared.miners.map((_, i) => (i % 2 === 0 ? '42' : '17')),
+      );
+      expect(shared.hits).toEqual(shared.miners.map(() => 1));
+    } finally {
+      await shared.close();
+    }
+  });
+
+  it('reports an endpoint that is not a URL as unreachable without failing the batch', async () => {
+    const answers = await queryMiners({
+      miners: [{ vmId: 'bad', endpoint: 'not a url' }, standIns.miners[0]!],
+      prompt: 'What is 6 x 7?',
+      deadlineMs: DEADLINE_MS,
+      concurrency: 2,
+      maxResponseBytes: 1024,
+    });
+    expect(answers.map((a) => [a.vmId, a.ok, a.reason])).toEqual([
+      ['bad', false, 'unreachable'],
+      [standIns.miners[0]!.vmId, true, null],
+    ]);
+  });
+
+  it('returns an empty list for no miners', async () => {
+    const answers = await queryMiners({
+      miners: [],
+      prompt: 'x',
+      deadlineMs: 100,
+      concurrency: 8,
+      maxResponseBytes: 1024,
+    });
+    expect(answers).toEqual([]);
+  });
+});
+
+describe('parseMinerAnswer', () => {
+  it.each([
+    ['{"response":"Paris"}', 'application/json', 'Paris'],
+    ['{"response":42}', 'application/json', '42'],
+    ['{"message":{"role":"assistant","content":"Paris"}}', 'application/json', 'Paris'],
+    ['{"choices":[{"message":{"content":"Paris"}}]}', 'application/json', 'Paris'],
+    ['"Paris"', 'application/json', 'Paris'],
+    ['Paris', 'text/plain', 'Paris'],
+    ['42', 'text/plain; charset=utf-8', '42'],
+    ['{"response":"Paris"}', 'text/plain', 'Paris'],
+  ])('accepts %s (%s)', (body, type, answer) => {
+    expect(parseMinerAnswer(body, type)).toEqual({ ok: true, response: answer });
+  });
+
+  it.each([
+    ['{"response":', 'application/json', 'invalid_json'],
+    ['{"answer":"Paris"}', 'application/json', 'invalid_json'],
+    ['[1,2]', 'application/json', 'invalid_json'],
+    ['Paris', '', 'invalid_json'],
+    ['{"response":"  "}', 'application/json', 'empty'],
+    ['', 'application/json', 'empty'],
+    ['   ', 'text/plain', 'empty'],
+  ])('rejects %s (%s) as %s', (body, type, reason) => {
+    expect(parseMinerAnswer(body, type)).toEqual({ ok: false, reason });
+  });
+});

@@ -1,0 +1,10 @@
+export * from './fan-out.ts';
+export { getRound } from './get-round.ts';
+export * from './leaderboard.ts';
+export * from './list-rounds.ts';
+export * from './miner-directory.ts';
+export * from './progress.ts';
+export { nextEma } from './record-scores.ts';
+export type { RoundAnswer, RoundResult } from './round-result.ts';
+export * from './round-summary.ts';
+export * from './run-round.ts';

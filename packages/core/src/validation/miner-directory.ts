@@ -1,0 +1,28 @@
+/** A miner the round will ask: where it answers and whom its score belongs to. */
+export interface RoundMiner {
+  vmId: string;
+  /** The miner's Hedera account; null for a VM no miner is assigned to (scored as `vm:<vmId>`). */
+  minerAddress: string | null;
+  endpoint: string;
+}
+
+/**
+ * Resolves which miners a round asks (implemented from the VM provider and the deployments table).
+ * With `vmIds`: those VMs, any the provider lists; ids it cannot resolve to an endpoint are left
+ * out and the round rejects them by name. Without: every VM with an active deployment and a public
+ * address. Endpoint: the VM's own `minerEndpoint`, else `http://<publicIp>:<MINER_PORT><MINER_PATH>`.
+ */
+export interface MinerDirectory {
+  resolve(vmIds?: readonly string[]): Promise<RoundMiner[]>;
+}
+
+/** A fixed list of miners, for tests, benchmarks and callers that already know their miners. */
+export function staticMinerDirectory(miners: readonly RoundMiner[]): MinerDirectory {
+  return {
+    async resolve(vmIds) {
+      if (!vmIds) return [...miners];
+      const wanted = new Set(vmIds);
+      return miners.filter((m) => wanted.has(m.vmId));
+    },
+  };
+}

@@ -1,0 +1,292 @@
+import { randomUUID } from 'node:crypto';
+import { createRoundRepository } from '@tensornode/db';
+import type { Dispatcher } from 'undici';
+import type { CoreContext } from '../context.ts';
+import { ConflictError, InvalidInputError } from '../errors.ts';
+import { type Judge, type ScoringMethod, scoreAnswer } from '../scoring/index.ts';
+import { type MinerAnswer, queryMiners } from './fan-out.ts';
+import type { MinerDirectory, RoundMiner } from './miner-directory.ts';
+import type { RoundHooks, RoundProgressEvent } from './progress.ts';
+import { recordRoundScores } from './record-scores.ts';
+import { minerKey, type RoundAnswer, type RoundResult } from './round-result.ts';
+import { hashRoundSummary, type RoundLedgerHook, type RoundSummary, sha256Hex } from './round-summary.ts';
+
+const SCORING_METHODS: readonly ScoringMethod[] = ['heuristic', 'llm', 'auto'];
+
+/** Answers are scored in full but stored cut to this many characters. */
+export const STORED_RESPONSE_MAX_CHARS = 8192;
+/** The method recorded for an answer that never reached the scorer. */
+export const UNSCORED_METHOD = 'none';
+
+export interface ValidationContext extends CoreContext {
+  miners: MinerDirectory;
+  ledgerHook: RoundLedgerHook;
+  judge?: Judge;
+  /** An undici dispatcher shared across rounds; by default each round uses its own agent. */
+  dispatcher?: Dispatcher;
+}
+
+export interface RunRoundInput {
+  /** Chosen by the caller so it can subscribe to the round's progress before starting it. */
+  roundId?: string;
+  prompt: string;
+  truth: string;
+  vmIds?: readonly string[];
+  timeoutMs?: number;
+  method?: ScoringMethod;
+}
+
+/**
+ * Asks every selected miner the prompt at once (bounded), scores each answer as it arrives, and
+ * stores the round, its answers, the miners' moving averages and the ledger record in one
+ * transaction. A miner that fails scores 0 with its reason; the round still completes.
+ *
+ * Selection: `vmIds` names VMs to ask — any id the directory cannot resolve is rejected with
+ * `InvalidInputError('vmIds')` before a request goes out. Without it, every active miner is asked;
+ * when there is none the round still completes, empty, and is stored.
+ */
+export async function runValidationRound(
+  ctx: ValidationContext,
+  input: RunRoundInput,
+  hooks: RoundHooks = {},
+): Promise<RoundResult> {
+  const method = input.method ?? 'auto';
+  const timeoutMs = input.timeoutMs ?? ctx.config.VALIDATION_TIMEOUT_MS;
+  validateInput(input, timeoutMs, method);
+  const miners = await selectMiners(ctx.miners, input.vmIds);
+
+  const now = () => ctx.now?.() ?? new Date();
+  const roundId = input.roundId ?? randomUUID();
+  if (input.roundId && createRoundRepository(ctx.db).findById(input.roundId)) {
+    throw new ConflictError(`round ${input.roundId} exists already`);
+  }
+  const startedAt = now();
+  const log = ctx.log.child({ roundId });
+  const emit = (event: RoundProgressEvent) => {
+    try {
+      hooks.onProgress?.(event);
+    } catch (error) {
+      log.warn({ err: error }, 'round progress listener failed');
+    }
+  };
+  emit({ type: 'started', roundId, startedAt, minerCount: miners.length, method, timeoutMs });
+  log.info({ miners: miners.length, method, timeoutMs }, 'validation round started');
+
+  const scored = await askAndScore(ctx, { roundId, miners, input, method, timeoutMs }, emit);
+  const completedAt = now();
+
+  const answers: RoundAnswer[] = scored.map(({ miner, answer, score }) => ({
+    vmId: miner.vmId,
+    minerAddress: miner.minerAddress,
+    endpoint: miner.endpoint,
+    ok: answer.ok,
+    response: answer.ok ? truncate(answer.response, STORED_RESPONSE_MAX_CHARS) : null,
+    latencyMs: answer.latencyMs,
+    score: score.score,
+    method: score.method,
+    reason: answer.ok ? score.reason : answer.reason,
+  }));
+  const summary: RoundSummary = {
+    v: 1,
+    roundId,
+    startedAt: startedAt.toISOString(),
+    completedAt: completedAt.toISOString(),
+    method,
+    promptHash: sha256Hex(input.prompt),
+    truthHash: sha256Hex(input.truth),
+    scores: answers.map((a) => ({ vmId: a.vmId, minerAddress: a.minerAddress, score: a.score, ok: a.ok })),
+  };
+  const payloadHash = hashRoundSummary(summary);
+  const answeredCount = answers.filter((a) => a.ok).length;
+  const meanScore = answers.length === 0 ? 0 : answers.reduce((sum, a) => sum + a.score, 0) / answers.length;
+
+  const stored = ctx.db.transaction((tx) => {
+    const rounds = createRoundRepository(tx);
+    rounds.insert({
+      id: roundId,
+      prompt: input.prompt,
+      truth: input.truth,
+      method,
+      startedAt,
+      completedAt,
+      minerCount: answers.length,
+      answeredCount,
+      meanScore,
+      payloadHash,
+    });
+    rounds.insertAnswers(answers.map((a) => ({ ...a, roundId })));
+    recordRoundScores(tx, {
+      roundId,
+      at: completedAt,
+      alpha: ctx.config.SCORE_EMA_ALPHA,
+      answers: answers.map((a) => ({ key: minerKey(a), score: a.score, ok: a.ok })),
+    });
+    ctx.ledgerHook.enqueue(tx, summary);
+    // Read back: the ledger hook may have set the round's ledger status.
+    return rounds.findById(roundId)!;
+  });
+  emit({ type: 'stored', roundId, payloadHash, ledgerStatus: stored.ledgerStatus });
+  try {
+    ctx.ledgerHook.afterCommit?.();
+  } catch (error) {
+    log.warn({ err: error }, 'ledger hook afterCommit failed');
+  }
+
+  const round: RoundResult = { ...stored, answers };
+  log.info(
+    {
+      miners: answers.length,
+      answered: answeredCount,
+      meanScore,
+      durationMs: completedAt.getTime() - startedAt.getTime(),
+    },
+    'validation round completed',
+  );
+  emit({ type: 'completed', roundId, round });
+  return round;
+}
+
+function validateInput(input: RunRoundInput, timeoutMs: number, method: string): void {
+  if (input.prompt.trim() === '') throw new InvalidInputError('prompt', 'must not be empty');
+  if (input.truth.trim() === '') throw new InvalidInputError('truth', 'must not be empty');
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
+    throw new InvalidInputError('timeoutMs', 'must be a positive integer');
+  if (!(SCORING_METHODS as readonly string[]).includes(method)) {
+    throw new InvalidInputError('method', `must be one of ${SCORING_METHODS.join(', ')}`);
+  }
+  if (input.vmIds && input.vmIds.length === 0)
+    throw new InvalidInputError('vmIds', 'must name at least one VM when given');
+}
+
+async function selectMiners(
+  directory: MinerDirectory,
+  vmIds: readonly string[] | undefined,
+): Promise<RoundMiner[]> {
+  const wanted = vmIds ? [...new Set(vmIds)] : undefined;
+  const resolved = await directory.resolve(wanted);
+  const seen = new Set<string>();
+  const miners = resolved.filter((m) => !seen.has(m.vmId) && seen.add(m.vmId));
+  if (wanted) {
+    const unknown = wanted.filter((id) => !seen.has(id));
+    if (unknown.length > 0) {
+      const shown =
+        unknown.slice(0, 5).join(', ') + (unknown.length > 5 ? ` and ${unknown.length - 5} more` : '');
+      throw new InvalidInputError('vmIds', `unknown VM or VM without a miner endpoint: ${shown}`);
+    }
+  }
+  return miners;
+}
+
+interface ScoredAnswer {
+  miner: RoundMiner;
+  answer: MinerAnswer;
+  score: { score: number; method: string; reason: string | null };
+}
+
+/** Fans out and scores each answer as it arrives, so scoring overlaps with slower miners. */
+async function askAndScore(
+  ctx: ValidationContext,
+  round: {
+    roundId: string;
+    miners: RoundMiner[];
+    input: RunRoundInput;
+    method: ScoringMethod;
+    timeoutMs: number;
+  },
+  emit: (event: RoundProgressEvent) => void,
+): Promise<ScoredAnswer[]> {
+  const { roundId, miners, input, method } = round;
+  const results = new Array<ScoredAnswer>(miners.length);
+  const limit = createLimiter(ctx.config.SCORER_CONCURRENCY);
+  const pending: Promise<void>[] = [];
+  const abort = new AbortController();
+  let scoringError: unknown;
+
+  const settle = (index: number, answer: MinerAnswer, score: ScoredAnswer['score']) => {
+    const miner = miners[index]!;
+    results[index] = { miner, answer, score };
+    emit({ type: 'scored', roundId, vmId: miner.vmId, minerAddress: miner.minerAddress, ...score });
+  };
+
+  const onResult = (answer: MinerAnswer, index: number) => {
+    const { vmId, minerAddress } = miners[index]!;
+    if (!answer.ok) {
+      emit({
+        type: 'failed',
+        roundId,
+        vmId,
+        minerAddress,
+        latencyMs: answer.latencyMs,
+        reason: answer.reason,
+      });
+      settle(index, answer, { score: 0, method: UNSCORED_METHOD, reason: answer.reason });
+      return;
+    }
+    emit({ type: 'answered', roundId, vmId, minerAddress, latencyMs: answer.latencyMs });
+    const scoring = limit(() =>
+      scoreAnswer(
+        { judge: ctx.judge, log: ctx.log },
+        { question: input.prompt, truth: input.truth, candidate: answer.response },
+        method,
+      ),
+    ).then(
+      (s) => {
+        const reason = s.reason ?? (s.fallback ? 'llm_fallback' : null);
+        settle(index, answer, { score: clampScore(s.score), method: s.method, reason });
+      },
+      (error: unknown) => {
+        // Our scorer failing is not the miner's fault: stop the round rather than record a 0.
+        scoringError ??= error;
+        abort.abort(error);
+      },
+    );
+    pending.push(scoring);
+  };
+
+  try {
+    await queryMiners({
+      miners,
+      prompt: input.prompt,
+      deadlineMs: round.timeoutMs,
+      concurrency: ctx.config.VALIDATION_CONCURRENCY,
+      maxResponseBytes: ctx.config.MINER_MAX_RESPONSE_BYTES,
+      dispatcher: ctx.dispatcher,
+      onResult,
+      signal: abort.signal,
+    });
+  } catch (error) {
+    throw scoringError ?? error;
+  }
+  await Promise.all(pending);
+  if (scoringError) throw scoringError;
+  return results;
+}
+
+function clampScore(score: number): number {
+  return Number.isFinite(score) ? Math.min(100, Math.max(0, Math.round(score))) : 0;
+}
+
+function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  // Do not leave half of a surrogate pair at the end.
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
+
+/** Runs at most `max` of the given tasks at once, the rest in arrival order. */
+function createLimiter(max: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active < max) active++;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      // Hand the slot straight to the next task, so a newcomer cannot squeeze in between.
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}
