@@ -1,4 +1,6 @@
 export * from './client.ts';
+export * from './repositories/deployments.ts';
+export * from './repositories/jobs.ts';
 export * from './repositories/local-vms.ts';
 export * from './repositories/miner-scores.ts';
 export * from './repositories/rounds.ts';

@@ -1,0 +1,14 @@
+export { type Allocation, allocateVm } from './allocate-vm.ts';
+export type { DeploymentContext } from './context.ts';
+export { deleteVms } from './delete-vms.ts';
+export { buildDeployRequest, DEFAULT_OS_IMAGE, DEFAULT_VM_NAME, deployVms } from './deploy-vms.ts';
+export { estimateVms } from './estimate-vms.ts';
+export { listDeployments } from './list-deployments.ts';
+export { getVmWithDeployment, listVmsWithDeployments, type VmWithDeployment } from './list-vms.ts';
+export { createDeploymentMinerDirectory, minerEndpointOf } from './miner-directory.ts';
+export { recordNewVms } from './record-new-vms.ts';
+export { releaseVm } from './release-vm.ts';
+export * from './schemas.ts';
+export { updateVms } from './update-vms.ts';
+export { createVmListCache, type VmListCache } from './vm-cache.ts';
+export { assertVmId, assertVmIds } from './vm-ids.ts';

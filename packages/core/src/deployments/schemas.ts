@@ -1,0 +1,83 @@
+import { DEPLOYMENT_STATUSES } from '@tensornode/db';
+import { z } from 'zod';
+
+/** Input rules for deployments and VM management, shared by the verbs and the API. */
+
+export const hederaAccountSchema = z
+  .string()
+  .regex(/^0\.0\.\d+$/, 'must be a Hedera account id like 0.0.1234');
+export const instanceNameSchema = z.string().min(1, 'must not be empty').max(50, 'at most 50 characters');
+export const vmIdSchema = z.string().min(1).max(200);
+
+export const openPortSchema = z.object({
+  port: z.number().int().min(1).max(65535),
+  protocol: z.enum(['tcp', 'udp']),
+});
+
+/** Fluence's VM name rule; the local provider accepts it too. */
+export const vmNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9-]{1,63}$/, 'letters, digits and hyphens only (1–63 characters)');
+
+const PUBLIC_KEY_LINE =
+  /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [^\r\n]*)?$/;
+
+export const vmConfigurationInput = z.strictObject({
+  name: vmNameSchema.optional(),
+  openPorts: z.array(openPortSchema).max(64).optional(),
+  hostname: z
+    .string()
+    .regex(/^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, 'must be a hostname label')
+    .optional(),
+  osImage: z.string().min(1).max(2048).optional(),
+  sshKeys: z
+    .array(z.string().regex(PUBLIC_KEY_LINE, 'must be one OpenSSH public key line'))
+    .max(20)
+    .optional(),
+  /** Fluence offer constraints (datacenter, hardware, price), passed through. */
+  constraints: z.record(z.string(), z.unknown()).optional(),
+});
+export type VmConfigurationInput = z.infer<typeof vmConfigurationInput>;
+
+export const deployVmsInput = z.strictObject({
+  walletAddress: hederaAccountSchema.optional(),
+  instanceName: instanceNameSchema.optional(),
+  instances: z.number().int().min(1).max(50).default(1),
+  configuration: vmConfigurationInput.optional(),
+  /** Put our SSH public key (keys.public) in `sshKeys`. Default true. */
+  includeSshKey: z.boolean().default(true),
+});
+
+export const estimateVmsInput = z.strictObject({
+  instances: z.number().int().min(1).max(50),
+  configuration: vmConfigurationInput.optional(),
+});
+
+export const updateVmsInput = z.strictObject({
+  updates: z
+    .array(
+      z.strictObject({
+        vmId: vmIdSchema,
+        vmName: vmNameSchema.optional(),
+        openPorts: z.array(openPortSchema).max(64).optional(),
+      }),
+    )
+    .min(1)
+    .max(100),
+  /** Allow a port set without 22/tcp (locks SSH out). */
+  force: z.boolean().default(false),
+});
+
+export const deleteVmsInput = z.strictObject({ vmIds: z.array(vmIdSchema).min(1).max(100) });
+
+export const allocateVmInput = z.strictObject({
+  minerAddress: hederaAccountSchema,
+  instanceName: instanceNameSchema,
+});
+
+export const releaseVmInput = z.strictObject({ vmId: vmIdSchema });
+
+export const listDeploymentsInput = z.strictObject({
+  status: z.enum(DEPLOYMENT_STATUSES).optional(),
+  minerAddress: hederaAccountSchema.optional(),
+});

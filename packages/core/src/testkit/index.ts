@@ -1,0 +1,4 @@
+export * from './fluence-stand-in.ts';
+export * from './openai-stand-in.ts';
+export * from './sshd.ts';
+export * from './stand-in-miners.ts';

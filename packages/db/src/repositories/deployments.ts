@@ -1,0 +1,126 @@
+import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
+import type { Executor } from '../client.ts';
+import { type DeploymentStatus, deployments } from '../schema.ts';
+
+export type Deployment = typeof deployments.$inferSelect;
+
+export interface DeploymentFilter {
+  status?: DeploymentStatus;
+  minerAddress?: string;
+  provider?: string;
+}
+
+/** Deployment records: which VM serves which miner (the seed's vm_deployments.json). */
+export function createDeploymentRepository(db: Executor) {
+  return {
+    /** New VMs, not yet assigned. A VM already recorded keeps its record. */
+    insertInactive(rows: { vmId: string; provider: string; walletAddress?: string | null }[]): Deployment[] {
+      if (rows.length === 0) return [];
+      return db
+        .insert(deployments)
+        .values(rows.map((r) => ({ ...r, status: 'inactive' as const })))
+        .onConflictDoNothing()
+        .returning()
+        .all();
+    },
+
+    insertActive(row: {
+      vmId: string;
+      provider: string;
+      minerAddress: string;
+      instanceName: string;
+      walletAddress?: string | null;
+      assignedAt: Date;
+    }): Deployment {
+      return db
+        .insert(deployments)
+        .values({ ...row, status: 'active' })
+        .returning()
+        .get();
+    },
+
+    /**
+     * Hands the oldest inactive VM of `provider` to a miner in one statement: the row is chosen and
+     * flipped to active by the same UPDATE, so no two callers can claim it.
+     */
+    claimInactive(claim: {
+      provider: string;
+      minerAddress: string;
+      instanceName: string;
+      assignedAt: Date;
+    }): Deployment | undefined {
+      const oldestInactive = sql`(select ${deployments.vmId} from ${deployments}
+        where ${deployments.status} = 'inactive' and ${deployments.provider} = ${claim.provider}
+        order by ${deployments.createdAt}, ${deployments.vmId} limit 1)`;
+      return db
+        .update(deployments)
+        .set({
+          status: 'active',
+          minerAddress: claim.minerAddress,
+          instanceName: claim.instanceName,
+          assignedAt: claim.assignedAt,
+        })
+        .where(and(eq(deployments.vmId, oldestInactive), eq(deployments.status, 'inactive')))
+        .returning()
+        .get();
+    },
+
+    /** Back to the pool; undefined when the VM has no active deployment. */
+    release(vmId: string): Deployment | undefined {
+      return db
+        .update(deployments)
+        .set({ status: 'inactive', minerAddress: null, instanceName: null, assignedAt: null })
+        .where(and(eq(deployments.vmId, vmId), eq(deployments.status, 'active')))
+        .returning()
+        .get();
+    },
+
+    markTerminated(vmIds: string[], at: Date): Deployment[] {
+      if (vmIds.length === 0) return [];
+      return db
+        .update(deployments)
+        .set({ status: 'terminated', terminatedAt: at })
+        .where(and(inArray(deployments.vmId, vmIds), ne(deployments.status, 'terminated')))
+        .returning()
+        .all();
+    },
+
+    recordHealth(vmId: string, health: { healthy: boolean; error: string | null; at: Date }): void {
+      db.update(deployments)
+        .set({ healthy: health.healthy, healthError: health.error, healthCheckedAt: health.at })
+        .where(eq(deployments.vmId, vmId))
+        .run();
+    },
+
+    findById(vmId: string): Deployment | undefined {
+      return db.select().from(deployments).where(eq(deployments.vmId, vmId)).get();
+    },
+
+    /** Oldest first. */
+    list(filter: DeploymentFilter = {}): Deployment[] {
+      const conditions = [
+        filter.status ? eq(deployments.status, filter.status) : undefined,
+        filter.minerAddress ? eq(deployments.minerAddress, filter.minerAddress) : undefined,
+        filter.provider ? eq(deployments.provider, filter.provider) : undefined,
+      ].filter((c) => c !== undefined);
+      return db
+        .select()
+        .from(deployments)
+        .where(conditions.length > 0 ? and(...conditions) : undefined)
+        .orderBy(asc(deployments.createdAt), asc(deployments.vmId))
+        .all();
+    },
+
+    /** Records that still claim a live VM. */
+    listLive(provider: string): Deployment[] {
+      return db
+        .select()
+        .from(deployments)
+        .where(and(eq(deployments.provider, provider), ne(deployments.status, 'terminated')))
+        .orderBy(asc(deployments.createdAt))
+        .all();
+    },
+  };
+}
+
+export type DeploymentRepository = ReturnType<typeof createDeploymentRepository>;
