@@ -1,7 +1,12 @@
 import { runApi } from '@tensornode/api';
+import { TRPCClientError } from '@tensornode/client';
 import { DomainError } from '@tensornode/core';
 import { Command } from 'commander';
+import { registerKeyCommands } from './commands/keys.ts';
+import { registerLedgerCommands } from './commands/ledger.ts';
+import { registerRewardCommands } from './commands/rewards.ts';
 import { registerTokenCommands } from './commands/tokens.ts';
+import { registerVmCommands } from './commands/vms.ts';
 import { cliEnv } from './env.ts';
 
 const program = new Command()
@@ -17,12 +22,16 @@ program
   });
 
 registerTokenCommands(program);
+registerKeyCommands(program);
+registerVmCommands(program);
+registerLedgerCommands(program);
+registerRewardCommands(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
   // Domain errors carry messages meant for the operator; anything else is a bug worth its stack.
-  if (error instanceof DomainError) {
+  if (error instanceof DomainError || error instanceof TRPCClientError) {
     process.stderr.write(`error: ${error.message}\n`);
     process.exit(1);
   }

@@ -12,6 +12,7 @@ import Fastify, {
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { type AppRouter, appRouter } from './root.ts';
+import { uploadRoutes } from './routes/uploads.ts';
 import type { AppServices } from './services.ts';
 import { createContextFactory } from './trpc.ts';
 
@@ -157,8 +158,12 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
         },
       } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
     });
+    await api.register(uploadRoutes, { services });
   });
 
+  app.addHook('preClose', async () => {
+    services.progress.close();
+  });
   app.addHook('onClose', async () => {
     await services.close();
   });

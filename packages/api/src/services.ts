@@ -6,7 +6,21 @@ import {
   ensureAdminToken,
   type HealthProbe,
 } from '@tensornode/core';
+import {
+  createDeploymentMinerDirectory,
+  createVmListCache,
+  type DeploymentContext,
+  type VmListCache,
+} from '@tensornode/core/deployments';
+import { createJobRunner, type JobRunner, registerDeploymentJobs } from '@tensornode/core/jobs';
+import { sshKeyPath } from '@tensornode/core/keys';
+import { disabledLedgerHook, type RunningLedger, startEmbeddedLedger } from '@tensornode/core/ledger';
+import { type Judge, judgeFromConfig } from '@tensornode/core/scoring';
+import { createSshExecutor, type SshExecutor } from '@tensornode/core/ssh';
+import type { MinerDirectory, RoundLedgerHook } from '@tensornode/core/validation';
+import { createVmProvider, type VmProvider } from '@tensornode/core/vms';
 import { type Database, type DatabaseHandle, openDatabase, pingDatabase } from '@tensornode/db';
+import { createProgressHub, type ProgressHub } from './progress-hub.ts';
 
 /**
  * Everything a request can reach, built once per process from configuration. Areas add their
@@ -21,6 +35,25 @@ export interface AppServices {
   adminBootstrap: AdminBootstrap;
   /** One probe per dependency; `health.check` and `GET /health` report them. */
   healthProbes: Record<string, HealthProbe>;
+  vmProvider: VmProvider;
+  /** SSH to VMs with the configured key and user. */
+  ssh: SshExecutor;
+  /** The VM listing cache every request shares; writes invalidate it. */
+  vmCache: VmListCache;
+  /** What the deployment verbs and background jobs take. */
+  deployments: DeploymentContext;
+  /** Background jobs (miner health checks, deployment clean-up). */
+  jobs: JobRunner;
+  /** The Hedera ledger, score topic and outbox worker; null when started with `startLedger: false`. */
+  ledger: RunningLedger | null;
+  /** What the round runner calls to put each round on the score topic (through the outbox). */
+  ledgerHook: RoundLedgerHook;
+  /** Which miners a validation round asks: active deployments, or the VMs named. */
+  miners: MinerDirectory;
+  /** The LLM judge when OPENAI_API_KEY is set; the heuristic scores otherwise. */
+  judge: Judge | undefined;
+  /** Round progress for `validation.onProgress` subscribers. */
+  progress: ProgressHub;
   close(): Promise<void>;
 }
 
@@ -29,6 +62,10 @@ export interface CreateServicesOptions {
   log: CoreLogger;
   /** Overrides the database file (tests pass `:memory:`). */
   databasePath?: string;
+  /** Start the background jobs (default true); tests that drive jobs by hand pass false. */
+  startJobs?: boolean;
+  /** Start the ledger (default true: Hedera when configured, else the in-process devnet). */
+  startLedger?: boolean;
 }
 
 export function databaseFile(config: Pick<Config, 'DATA_DIR'>): string {
@@ -39,16 +76,42 @@ export async function createServices({
   config,
   log,
   databasePath,
+  startJobs = true,
+  startLedger = true,
 }: CreateServicesOptions): Promise<AppServices> {
   const database = openDatabase({ path: databasePath ?? databaseFile(config) });
   const closers: (() => Promise<void> | void)[] = [() => database.close()];
   try {
     const adminBootstrap = ensureAdminToken({ db: database.db, config });
+    const vmProvider = createVmProvider(config, { db: database.db, log });
+    closers.push(() => vmProvider.close());
+    const vmCache = createVmListCache(vmProvider, config.VM_CACHE_TTL_MS);
+    const deployments: DeploymentContext = { db: database.db, config, log, provider: vmProvider, vmCache };
+    const ssh = createSshExecutor({
+      privateKeyPath: sshKeyPath(config),
+      username: config.SSH_USERNAME,
+      port: config.SSH_PORT,
+      log,
+    });
+    const jobs = createJobRunner({ db: database.db, log });
+    registerDeploymentJobs(jobs, deployments);
+    closers.push(() => jobs.stop());
+    if (startJobs) jobs.start();
+    const ledger = startLedger ? await startEmbeddedLedger(config, database.db, log) : null;
+    if (ledger) closers.push(() => ledger.close());
+    const judge = judgeFromConfig(config);
     const healthProbes: Record<string, HealthProbe> = {
       db: () => {
         pingDatabase(database);
         return { status: 'up', kind: 'sqlite' };
       },
+      vmProvider: async () => {
+        await vmProvider.ping();
+        return { status: 'up', kind: vmProvider.name };
+      },
+      ledger: ledger?.probe ?? (() => ({ status: 'disabled' })),
+      // The judge is not called here: a health probe must not spend model tokens.
+      scorer: () => ({ status: 'up', kind: judge ? `llm (${config.SCORER_MODEL})` : 'heuristic' }),
     };
     return {
       config,
@@ -58,13 +121,23 @@ export async function createServices({
       startedAt: new Date(),
       adminBootstrap,
       healthProbes,
+      vmProvider,
+      ssh,
+      vmCache,
+      deployments,
+      jobs,
+      ledger,
+      ledgerHook: ledger?.hook ?? disabledLedgerHook,
+      miners: createDeploymentMinerDirectory(deployments),
+      judge,
+      progress: createProgressHub(),
       async close() {
         // Last opened, first closed: workers stop before the database they write to.
         for (const close of closers.reverse()) await close();
       },
     };
   } catch (error) {
-    database.close();
+    for (const close of closers.reverse()) await close();
     throw error;
   }
 }

@@ -16,6 +16,11 @@ export interface TestInstanceOptions {
   dataDir?: string;
   rateLimits?: BuildServerOptions['rateLimits'];
   bodyLimitBytes?: number;
+  uploadLimitBytes?: number;
+  /** false: background jobs are not scheduled (tests run them with `services.jobs.runNow`). */
+  startJobs?: boolean;
+  /** true: start the ledger (an in-process devnet); off by default, it costs a few seconds. */
+  ledger?: boolean;
 }
 
 /** Services on embedded defaults in a temp directory, for router tests and HTTP tests alike. */
@@ -28,6 +33,8 @@ export async function createTestServices(
     config,
     log: createLogger(config),
     ...(options.database === 'file' ? {} : { databasePath: ':memory:' }),
+    ...(options.startJobs === false ? { startJobs: false } : {}),
+    startLedger: options.ledger === true,
   });
   return { services, dataDir };
 }
@@ -51,6 +58,7 @@ export async function startTestServer(options: TestInstanceOptions = {}): Promis
     logger: createLogger(services.config),
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
+    ...(options.uploadLimitBytes ? { uploadLimitBytes: options.uploadLimitBytes } : {}),
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {

@@ -26,7 +26,7 @@ export interface Context {
   requestId: string;
 }
 
-function bearerFrom(header: string | string[] | undefined): string | undefined {
+export function bearerFrom(header: string | string[] | undefined): string | undefined {
   const value = Array.isArray(header) ? header[0] : header;
   const match = value?.match(/^Bearer\s+(\S+)\s*$/i);
   return match?.[1];

@@ -3,6 +3,7 @@
  * `run(): Promise<void>` and prints its figures; benchmarks never assert.
  */
 const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
+  ledger: () => import('./ledger.ts'),
   validation: () => import('./validation.ts'),
   vms: () => import('./vms.ts'),
 };

@@ -3,6 +3,8 @@ export * from './repositories/deployments.ts';
 export * from './repositories/jobs.ts';
 export * from './repositories/local-vms.ts';
 export * from './repositories/miner-scores.ts';
+export * from './repositories/outbox.ts';
+export * from './repositories/rewards.ts';
 export * from './repositories/rounds.ts';
 export * from './repositories/settings.ts';
 export * from './repositories/tokens.ts';

@@ -51,7 +51,7 @@ export function createDeploymentRepository(db: Executor) {
     }): Deployment | undefined {
       const oldestInactive = sql`(select ${deployments.vmId} from ${deployments}
         where ${deployments.status} = 'inactive' and ${deployments.provider} = ${claim.provider}
-        order by ${deployments.createdAt}, ${deployments.vmId} limit 1)`;
+        order by ${deployments.createdAt}, rowid limit 1)`; // rowid: insertion order breaks timestamp ties
       return db
         .update(deployments)
         .set({

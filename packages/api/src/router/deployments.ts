@@ -1,0 +1,33 @@
+import {
+  allocateVm,
+  allocateVmInput,
+  listDeployments,
+  listDeploymentsInput,
+  releaseVm,
+  releaseVmInput,
+} from '@tensornode/core/deployments';
+import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { operatorProcedure, viewerProcedure } from '../trpc.ts';
+import { deploymentRecord } from './vms.ts';
+
+export const deploymentsRouter = {
+  list: viewerProcedure
+    .input(listDeploymentsInput.optional())
+    .output(z.array(deploymentRecord))
+    .query(({ ctx, input }) => listDeployments(ctx.services.deployments, input ?? {})),
+
+  allocate: operatorProcedure
+    .input(allocateVmInput)
+    .output(z.object({ deployment: deploymentRecord, reused: z.boolean() }))
+    .mutation(async ({ ctx, input }) => {
+      const allocation = await allocateVm(ctx.services.deployments, input);
+      if (!allocation.reused) ctx.metrics?.vmDeployments.inc();
+      return allocation;
+    }),
+
+  release: operatorProcedure
+    .input(releaseVmInput)
+    .output(deploymentRecord)
+    .mutation(({ ctx, input }) => releaseVm(ctx.services.deployments, input)),
+} satisfies TRPCRouterRecord;

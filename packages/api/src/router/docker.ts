@@ -1,0 +1,96 @@
+import {
+  containerHealth,
+  containerHealthInput,
+  type DockerContext,
+  deployFromUrl,
+  deployFromUrlInput,
+  stopContainer,
+  stopContainerInput,
+} from '@tensornode/core/docker';
+import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import type { Context } from '../trpc.ts';
+import { operatorProcedure, viewerProcedure } from '../trpc.ts';
+
+export function dockerContext(ctx: Pick<Context, 'services' | 'log'>): DockerContext {
+  const { services } = ctx;
+  return {
+    provider: services.vmProvider,
+    ssh: services.ssh,
+    log: ctx.log,
+    ...(services.config.GITHUB_TOKEN ? { githubToken: services.config.GITHUB_TOKEN } : {}),
+  };
+}
+
+export const containerRunResult = z.object({
+  vmId: z.string(),
+  image: z.string(),
+  container: z.string(),
+  port: z.number(),
+  exitCode: z.number().nullable(),
+  /** Docker's stdout and stderr, capped and cleaned of secrets. */
+  output: z.string(),
+  stdout: z.string(),
+  stderr: z.string(),
+  durationMs: z.number(),
+  timedOut: z.boolean(),
+  truncated: z.boolean(),
+});
+
+export function toContainerRunResult(result: {
+  vmId: string;
+  image: string;
+  container: string;
+  port: number;
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut: boolean;
+  truncated: boolean;
+}): z.infer<typeof containerRunResult> {
+  const { vmId, image, container, port, exitCode, stdout, stderr, durationMs, timedOut, truncated } = result;
+  const output = [stdout, stderr].filter((s) => s.length > 0).join('\n');
+  return { vmId, image, container, port, exitCode, output, stdout, stderr, durationMs, timedOut, truncated };
+}
+
+export const dockerRouter = {
+  deployFromUrl: operatorProcedure
+    .input(deployFromUrlInput)
+    .output(containerRunResult)
+    .mutation(async ({ ctx, input }) => toContainerRunResult(await deployFromUrl(dockerContext(ctx), input))),
+
+  stop: operatorProcedure
+    .input(stopContainerInput)
+    .output(
+      z.object({
+        vmId: z.string(),
+        container: z.string(),
+        exitCode: z.number().nullable(),
+        stdout: z.string(),
+        stderr: z.string(),
+        durationMs: z.number(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { vmId, container, exitCode, stdout, stderr, durationMs } = await stopContainer(
+        dockerContext(ctx),
+        input,
+      );
+      return { vmId, container, exitCode, stdout, stderr, durationMs };
+    }),
+
+  health: viewerProcedure
+    .input(containerHealthInput)
+    .output(
+      z.object({
+        vmId: z.string(),
+        url: z.string(),
+        healthy: z.boolean(),
+        status: z.number().optional(),
+        body: z.string().optional(),
+        error: z.string().optional(),
+      }),
+    )
+    .query(({ ctx, input }) => containerHealth({ provider: ctx.services.vmProvider }, input)),
+} satisfies TRPCRouterRecord;

@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { hashRoundSummary, type RoundSummary, sha256Hex } from '@tensornode/core/validation';
+import { createRoundRepository } from '@tensornode/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCaller } from '../root.ts';
+import type { AppServices } from '../services.ts';
+import { createTestServices } from '../testing.ts';
+import { createInternalContext } from '../trpc.ts';
+
+let services: AppServices;
+
+beforeAll(async () => {
+  ({ services } = await createTestServices({ ledger: true }));
+}, 30_000);
+afterAll(async () => services?.close());
+
+const callerAs = (role: 'viewer' | 'operator' | 'admin' | null) =>
+  createCaller(createInternalContext(services, role ? { tokenId: 't', name: 't', role } : null));
+
+/** Stores a round and its ledger record the way the round runner does. */
+function storeRound(score: number): RoundSummary {
+  const roundId = randomUUID();
+  const at = new Date();
+  const summary: RoundSummary = {
+    v: 1,
+    roundId,
+    startedAt: at.toISOString(),
+    completedAt: at.toISOString(),
+    method: 'heuristic',
+    promptHash: sha256Hex('2+2?'),
+    truthHash: sha256Hex('4'),
+    scores: [{ vmId: 'vm-1', minerAddress: '0.0.4242', score, ok: true }],
+  };
+  services.db.transaction((tx) => {
+    const rounds = createRoundRepository(tx);
+    rounds.insert({
+      id: roundId,
+      prompt: '2+2?',
+      truth: '4',
+      method: 'heuristic',
+      startedAt: at,
+      completedAt: at,
+      minerCount: 1,
+      answeredCount: 1,
+      meanScore: score,
+      payloadHash: hashRoundSummary(summary),
+    });
+    rounds.insertAnswers([
+      {
+        roundId,
+        vmId: 'vm-1',
+        minerAddress: '0.0.4242',
+        endpoint: 'http://127.0.0.1:1',
+        ok: true,
+        response: '4',
+        latencyMs: 3,
+        score,
+        method: 'heuristic',
+        reason: null,
+      },
+    ]);
+    services.ledgerHook.enqueue(tx, summary);
+  });
+  services.ledgerHook.afterCommit?.();
+  return summary;
+}
+
+describe('ledger router (in-process devnet)', () => {
+  it('reports the devnet ledger as up in health', async () => {
+    const health = await callerAs(null).health.check();
+    expect(health.services.ledger).toMatchObject({ status: 'up', kind: 'devnet' });
+  });
+
+  it('shows rounds on the topic decoded, verifies them, and keeps signed bytes out of the outbox view', async () => {
+    const summary = storeRound(75);
+    const viewer = callerAs('viewer');
+    const pending = await viewer.ledger.outbox();
+    expect(JSON.stringify(pending)).not.toMatch(/signedBytes|payload/);
+
+    await services.ledger!.worker.drain();
+    const after = await viewer.ledger.outbox();
+    expect(after.entries).toEqual([]);
+    expect(after.counts.confirmed).toBeGreaterThanOrEqual(1);
+
+    const page = await viewer.ledger.messages({ limit: 10, order: 'desc' });
+    expect(page.topicId).toBe(services.ledger!.topicId);
+    const message = page.messages.find(
+      (m) => (m.json as { roundId?: string } | null)?.roundId === summary.roundId,
+    );
+    expect(message?.json).toEqual(summary);
+
+    const verified = await viewer.ledger.verify({ roundId: summary.roundId });
+    expect(verified).toMatchObject({ match: true, reasons: [] });
+    await expect(viewer.ledger.verify({ roundId: 'no-such-round' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+  });
+
+  it('needs a token and rejects a foreign cursor', async () => {
+    await expect(callerAs(null).ledger.outbox()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(
+      callerAs('viewer').ledger.messages({ cursor: 'http://evil.example/x' }),
+    ).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+  });
+});

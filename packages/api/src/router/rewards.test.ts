@@ -1,0 +1,82 @@
+import { createRewardToken } from '@tensornode/core/rewards';
+import { createMinerScoreRepository } from '@tensornode/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCaller } from '../root.ts';
+import type { AppServices } from '../services.ts';
+import { createTestServices } from '../testing.ts';
+import { createInternalContext } from '../trpc.ts';
+
+let services: AppServices;
+
+beforeAll(async () => {
+  ({ services } = await createTestServices({ ledger: true, env: { REWARD_DAILY_EMISSION: '1000' } }));
+}, 30_000);
+afterAll(async () => services?.close());
+
+const callerAs = (role: 'viewer' | 'operator' | 'admin') =>
+  createCaller(createInternalContext(services, { tokenId: 't', name: 't', role }));
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+describe('rewards router', () => {
+  it('validates the epoch: format, real day, not in the future', async () => {
+    const operator = callerAs('operator');
+    await expect(operator.rewards.preview({ epoch: '2026-13-01' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+    await expect(operator.rewards.preview({ epoch: 'yesterday' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+    await expect(operator.rewards.preview({ epoch: '2999-01-01' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(/future/),
+    });
+  });
+
+  it('previews for operators, distributes for admins only, and runs an epoch once', async () => {
+    await expect(callerAs('viewer').rewards.preview({ epoch: today() })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    await expect(callerAs('operator').rewards.distribute({ epoch: today() })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    await expect(callerAs('admin').rewards.distribute({ epoch: today() })).rejects.toMatchObject({
+      code: 'SERVICE_UNAVAILABLE',
+      message: expect.stringMatching(/token create/),
+    });
+
+    await createRewardToken(
+      { ...services, ledger: services.ledger!.ledger },
+      { name: 'Reward', symbol: 'RWD', decimals: 2 },
+    );
+    createMinerScoreRepository(services.db).upsert([
+      {
+        minerAddress: '0.0.98765',
+        emaScore: 60,
+        rounds: 1,
+        answered: 1,
+        lastScore: 60,
+        lastSeenAt: new Date(),
+      },
+      { minerAddress: 'vm:x', emaScore: 99, rounds: 1, answered: 1, lastScore: 99, lastSeenAt: new Date() },
+    ]);
+    const preview = await callerAs('operator').rewards.preview({ epoch: today() });
+    expect(preview).toMatchObject({
+      status: 'not_run',
+      emission: '1000',
+      payouts: [{ minerAddress: '0.0.98765', amount: '1000', status: 'planned' }],
+    });
+
+    const first = await callerAs('admin').rewards.distribute({ epoch: today() });
+    expect(first.status).toBe('distributed');
+    // The account does not exist on the devnet: recorded unpaid with the ledger's reason.
+    expect(first.payouts[0]).toMatchObject({
+      minerAddress: '0.0.98765',
+      status: 'unpaid',
+      reason: expect.stringMatching(/INVALID_ACCOUNT_ID|TOKEN_NOT_ASSOCIATED/),
+    });
+    const second = await callerAs('admin').rewards.distribute({ epoch: today() });
+    expect(second.emission).toBe('1000');
+    expect(second.distributed).toBe('0');
+  });
+});

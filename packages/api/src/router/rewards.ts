@@ -1,0 +1,44 @@
+import { UnavailableError } from '@tensornode/core';
+import { distributeRewards, EPOCH_PATTERN, previewRewards } from '@tensornode/core/rewards';
+import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { adminProcedure, operatorProcedure } from '../trpc.ts';
+
+/** A UTC day, YYYY-MM-DD; core checks it is a real day and not in the future. */
+export const ZEpochInput = z.object({ epoch: z.string().regex(EPOCH_PATTERN, 'expected YYYY-MM-DD') });
+
+const report = z.object({
+  epoch: z.string(),
+  tokenId: z.string().nullable(),
+  emission: z.string(),
+  distributed: z.string(),
+  remainder: z.string(),
+  status: z.enum(['not_run', 'minting', 'minted', 'distributed']),
+  payouts: z.array(
+    z.object({
+      minerAddress: z.string(),
+      emaScore: z.number().nullable(),
+      amount: z.string(),
+      status: z.enum(['planned', 'pending', 'paid', 'unpaid']),
+      reason: z.string().nullable(),
+      transactionId: z.string().nullable(),
+    }),
+  ),
+});
+
+export const rewardsRouter = {
+  /** What the epoch pays: its stored payouts once it ran, else the split of the current scores. */
+  preview: operatorProcedure
+    .input(ZEpochInput)
+    .output(report)
+    .query(({ ctx, input }) => previewRewards(ctx.services, input)),
+  /** Mints the epoch's emission and pays the miners; running it again pays nothing twice. */
+  distribute: adminProcedure
+    .input(ZEpochInput)
+    .output(report)
+    .mutation(({ ctx, input }) => {
+      const ledger = ctx.services.ledger?.ledger;
+      if (!ledger) throw new UnavailableError('the ledger is not running in this instance');
+      return distributeRewards({ ...ctx.services, log: ctx.log, ledger }, input);
+    }),
+} satisfies TRPCRouterRecord;

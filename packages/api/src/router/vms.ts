@@ -1,0 +1,138 @@
+import {
+  deleteVms,
+  deleteVmsInput,
+  deployVms,
+  deployVmsInput,
+  estimateVms,
+  estimateVmsInput,
+  getVmWithDeployment,
+  listVmsWithDeployments,
+  updateVms,
+  updateVmsInput,
+  vmIdSchema,
+} from '@tensornode/core/deployments';
+import { execOnVm } from '@tensornode/core/ssh';
+import { VM_STATUSES } from '@tensornode/core/vms';
+import { DEPLOYMENT_STATUSES } from '@tensornode/db';
+import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { adminProcedure, operatorProcedure, viewerProcedure } from '../trpc.ts';
+
+const openPort = z.object({ port: z.number(), protocol: z.enum(['tcp', 'udp']) });
+
+export const deploymentRecord = z.object({
+  vmId: z.string(),
+  provider: z.string(),
+  status: z.enum(DEPLOYMENT_STATUSES),
+  minerAddress: z.string().nullable(),
+  instanceName: z.string().nullable(),
+  walletAddress: z.string().nullable(),
+  createdAt: z.date(),
+  assignedAt: z.date().nullable(),
+  terminatedAt: z.date().nullable(),
+  healthCheckedAt: z.date().nullable(),
+  healthy: z.boolean().nullable(),
+  healthError: z.string().nullable(),
+});
+
+const vmWithDeployment = z.object({
+  id: z.string(),
+  vmName: z.string(),
+  status: z.enum(VM_STATUSES),
+  publicIp: z.string().nullable(),
+  ports: z.array(openPort),
+  osImage: z.string().nullable(),
+  datacenter: z.record(z.string(), z.unknown()).nullable(),
+  pricePerEpoch: z.string().nullable(),
+  createdAt: z.string(),
+  nextBillingAt: z.string().nullable(),
+  minerEndpoint: z.string().optional(),
+  deployment: deploymentRecord.nullable(),
+});
+
+export const ZExecInput = z.strictObject({
+  vmId: vmIdSchema,
+  command: z
+    .string()
+    .min(1)
+    .max(64 * 1024)
+    .refine((c) => !c.includes('\0'), 'must not contain NUL bytes'),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(30 * 60_000)
+    .optional(),
+});
+
+export const vmsRouter = {
+  list: viewerProcedure
+    .output(z.array(vmWithDeployment))
+    .query(({ ctx }) => listVmsWithDeployments(ctx.services.deployments)),
+
+  get: viewerProcedure
+    .input(z.strictObject({ vmId: vmIdSchema }))
+    .output(vmWithDeployment)
+    .query(({ ctx, input }) => getVmWithDeployment(ctx.services.deployments, input)),
+
+  deploy: operatorProcedure
+    .input(deployVmsInput)
+    .output(
+      z.object({
+        vms: z.array(z.object({ vmId: z.string(), vmName: z.string() })),
+        deployments: z.array(deploymentRecord),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const result = await deployVms(ctx.services.deployments, input);
+      ctx.metrics?.vmDeployments.inc(result.vms.length);
+      return result;
+    }),
+
+  update: operatorProcedure
+    .input(updateVmsInput)
+    .output(z.object({ updated: z.number() }))
+    .mutation(async ({ ctx, input }) => {
+      await updateVms(ctx.services.deployments, input);
+      return { updated: input.updates.length };
+    }),
+
+  delete: operatorProcedure
+    .input(deleteVmsInput)
+    .output(z.object({ vmIds: z.array(z.string()), terminated: z.array(deploymentRecord) }))
+    .mutation(({ ctx, input }) => deleteVms(ctx.services.deployments, input)),
+
+  estimate: operatorProcedure
+    .input(estimateVmsInput)
+    .output(
+      z.object({
+        depositAmountUsdc: z.string(),
+        depositEpochs: z.number(),
+        totalPricePerEpoch: z.string(),
+        maxPricePerEpoch: z.string(),
+        instances: z.number(),
+      }),
+    )
+    .query(({ ctx, input }) => estimateVms(ctx.services.deployments, input)),
+
+  exec: adminProcedure
+    .input(ZExecInput)
+    .output(
+      z.object({
+        exitCode: z.number().nullable(),
+        signal: z.string().nullable(),
+        stdout: z.string(),
+        stderr: z.string(),
+        durationMs: z.number(),
+        truncated: z.boolean(),
+        timedOut: z.boolean(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { vmId: _vmId, ...result } = await execOnVm(
+        { provider: ctx.services.vmProvider, ssh: ctx.services.ssh, log: ctx.log },
+        input,
+      );
+      return result;
+    }),
+} satisfies TRPCRouterRecord;

@@ -1,0 +1,171 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { DomainError, InvalidInputError, roleAtLeast } from '@tensornode/core';
+import { deployFromUpload } from '@tensornode/core/docker';
+import { resolveVmHost, validateRemotePath } from '@tensornode/core/ssh';
+import type { Role } from '@tensornode/db';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { toTRPCError } from '../errors.ts';
+import { dockerContext, toContainerRunResult } from '../router/docker.ts';
+import type { AppServices } from '../services.ts';
+import { bearerFrom, resolveCaller } from '../trpc.ts';
+
+export interface UploadRoutesOptions {
+  services: AppServices;
+}
+
+const HTTP_REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};
+
+/** A refusal the route answers itself, as JSON naming the field when there is one. */
+class RouteError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Upload {
+  /** The uploaded file, written to a private temp directory. */
+  path: string;
+  fields: Record<string, string>;
+}
+
+/**
+ * The multipart upload routes beside tRPC (tRPC carries JSON only):
+ * `POST /v1/vms/:vmId/files` (file + remotePath) and `POST /v1/vms/:vmId/docker` (Dockerfile +
+ * workdir/port). Both need an operator token in the Authorization header.
+ */
+export async function uploadRoutes(app: FastifyInstance, { services }: UploadRoutesOptions): Promise<void> {
+  const guard = (req: FastifyRequest<{ Params: { vmId: string } }>, role: Role): string => {
+    const { caller, badToken } = resolveCaller(services, bearerFrom(req.headers.authorization));
+    if (!caller) {
+      throw new RouteError(
+        401,
+        badToken ? 'Invalid or revoked API token' : 'An API token is required (Authorization: Bearer …)',
+      );
+    }
+    if (!roleAtLeast(caller.role, role)) {
+      throw new RouteError(403, `This needs the ${role} role; your token has ${caller.role}`);
+    }
+    const { vmId } = req.params;
+    if (!services.vmProvider.isValidVmId(vmId)) {
+      throw new RouteError(400, `vmId: not a valid ${services.vmProvider.name} VM id`, 'vmId');
+    }
+    if (!req.isMultipart()) throw new RouteError(415, 'expected a multipart/form-data body', 'file');
+    return vmId;
+  };
+
+  /** Reads the one file (under any of `fileFields`) and the text fields. */
+  async function receive(req: FastifyRequest, dir: string, fileFields: string[]): Promise<Upload> {
+    const fields: Record<string, string> = {};
+    let path: string | undefined;
+    for await (const part of req.parts()) {
+      if (part.type === 'field') {
+        fields[part.fieldname] = String(part.value);
+        continue;
+      }
+      if (!fileFields.includes(part.fieldname) || path) {
+        part.file.resume();
+        throw new RouteError(400, `unexpected file field "${part.fieldname}"`, part.fieldname);
+      }
+      path = join(dir, 'upload');
+      await pipeline(part.file, createWriteStream(path, { mode: 0o600 }));
+      if (part.file.truncated) {
+        throw new RouteError(413, `${part.fieldname}: larger than the upload limit`, part.fieldname);
+      }
+    }
+    if (!path) throw new RouteError(400, `${fileFields[0]}: a file is required`, fileFields[0]);
+    return { path, fields };
+  }
+
+  async function respondWithError(error: unknown, reply: FastifyReply): Promise<FastifyReply> {
+    if (error instanceof RouteError) {
+      return reply.status(error.status).send({
+        error: HTTP_REASONS[error.status] ?? 'Error',
+        message: error.message,
+        ...(error.field ? { field: error.field } : {}),
+      });
+    }
+    const statusCode = (error as { statusCode?: number }).statusCode;
+    if (statusCode === 413) {
+      return reply
+        .status(413)
+        .send({ error: HTTP_REASONS[413], message: 'file: larger than the upload limit', field: 'file' });
+    }
+    if (error instanceof DomainError) {
+      const status = getHTTPStatusCodeFromError(toTRPCError(error));
+      return reply.status(status).send({
+        error: HTTP_REASONS[status] ?? 'Error',
+        message: error.message,
+        ...(error instanceof InvalidInputError ? { field: error.field } : {}),
+      });
+    }
+    throw error; // the server's error handler logs it and answers a generic 500
+  }
+
+  /** Auth, a private temp directory for the upload, errors as JSON. */
+  function route(
+    role: Role,
+    fileFields: string[],
+    handle: (vmId: string, upload: Upload, req: FastifyRequest) => Promise<unknown>,
+  ) {
+    return async (req: FastifyRequest<{ Params: { vmId: string } }>, reply: FastifyReply) => {
+      let dir: string | undefined;
+      try {
+        const vmId = guard(req, role);
+        dir = await mkdtemp(join(tmpdir(), 'tensornode-upload-'));
+        const upload = await receive(req, dir, fileFields);
+        return reply.send(await handle(vmId, upload, req));
+      } catch (error) {
+        return respondWithError(error, reply);
+      } finally {
+        if (dir) await rm(dir, { recursive: true, force: true });
+      }
+    };
+  }
+
+  app.post<{ Params: { vmId: string } }>(
+    '/v1/vms/:vmId/files',
+    route('operator', ['file'], async (vmId, upload) => {
+      const remotePath = validateRemotePath(upload.fields.remotePath ?? '', 'remotePath');
+      const { host } = await resolveVmHost(services.vmProvider, vmId);
+      const result = await services.ssh.upload(host, upload.path, remotePath);
+      return { vmId, ...result };
+    }),
+  );
+
+  app.post<{ Params: { vmId: string } }>(
+    '/v1/vms/:vmId/docker',
+    route('operator', ['file', 'Dockerfile', 'dockerfile'], async (vmId, upload, req) => {
+      const { workdir, port } = upload.fields;
+      if (port !== undefined && !/^\d{1,5}$/.test(port)) {
+        throw new InvalidInputError('port', 'must be a port number');
+      }
+      const result = await deployFromUpload(dockerContext({ services, log: req.log }), {
+        vmId,
+        dockerfilePath: upload.path,
+        ...(workdir !== undefined ? { workdir } : {}),
+        ...(port !== undefined ? { port: Number(port) } : {}),
+      });
+      return toContainerRunResult(result);
+    }),
+  );
+}

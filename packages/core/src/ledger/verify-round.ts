@@ -1,0 +1,156 @@
+import { createRoundRepository } from '@tensornode/db';
+import type { CoreContext } from '../context.ts';
+import { NotFoundError } from '../errors.ts';
+import {
+  canonicalJson,
+  hashRoundSummary,
+  type RoundSummary,
+  sha256Hex,
+} from '../validation/round-summary.ts';
+import type { Ledger, MirrorTopicRecord } from './ledger.ts';
+import { nextRunningHash } from './running-hash.ts';
+
+export interface VerifyRoundResult {
+  roundId: string;
+  /** True when the message on the ledger is exactly the summary rebuilt from the database. */
+  match: boolean;
+  stored: {
+    payloadHash: string;
+    recomputedHash: string;
+    topicId: string | null;
+    sequenceNumber: number | null;
+    runningHash: string | null;
+  };
+  onLedger: {
+    found: boolean;
+    payloadHash: string | null;
+    consensusTimestamp: string | null;
+    runningHash: string | null;
+    /** Whether the running hash recomputed from the previous message's matches (null: not checkable). */
+    runningHashValid: boolean | null;
+  };
+  reasons: string[];
+}
+
+/** The summary as the round runner built it, from the stored round and its answers. */
+export function rebuildRoundSummary(
+  ctx: Pick<CoreContext, 'db'>,
+  roundId: string,
+): { summary: RoundSummary; payloadHash: string } {
+  const rounds = createRoundRepository(ctx.db);
+  const round = rounds.findById(roundId);
+  if (!round) throw new NotFoundError(`round ${roundId} not found`);
+  const answers = rounds.answersOf(roundId);
+  const summary: RoundSummary = {
+    v: 1,
+    roundId: round.id,
+    startedAt: round.startedAt.toISOString(),
+    completedAt: round.completedAt.toISOString(),
+    method: round.method,
+    promptHash: sha256Hex(round.prompt),
+    truthHash: sha256Hex(round.truth),
+    scores: answers.map((a) => ({ vmId: a.vmId, minerAddress: a.minerAddress, score: a.score, ok: a.ok })),
+  };
+  return { summary, payloadHash: round.payloadHash };
+}
+
+/** Recomputes each chunk's running hash from the one before it (HCS running hash version 3). */
+function checkRunningHashes(records: MirrorTopicRecord[]): boolean | null {
+  if (records.length < 2) return null;
+  for (let i = 1; i < records.length; i++) {
+    const previous = records[i - 1]!;
+    const current = records[i]!;
+    if (current.runningHashVersion !== 3 || current.sequenceNumber !== previous.sequenceNumber + 1)
+      return null;
+    const [seconds = '0', nanos = '0'] = current.consensusTimestamp.split('.');
+    const expected = nextRunningHash({
+      previousRunningHash: Buffer.from(previous.runningHash, 'hex'),
+      payerAccountNum: Number(current.payerAccountId.split('.')[2]),
+      topicNum: Number(current.topicId.split('.')[2]),
+      consensusSeconds: Number(seconds),
+      consensusNanos: Number(nanos.padEnd(9, '0')),
+      sequenceNumber: current.sequenceNumber,
+      message: current.message,
+    });
+    if (expected.toString('hex') !== current.runningHash) return false;
+  }
+  return true;
+}
+
+/**
+ * Does the message on the ledger match the stored round? Rebuilds the round's summary from the
+ * database, hashes it, and compares it with the stored hash and with the message at the round's
+ * sequence number; then recomputes the running hash of each of the message's chunks from the
+ * message before it.
+ */
+export async function verifyRound(
+  ctx: CoreContext & { ledger: Ledger },
+  roundId: string,
+): Promise<VerifyRoundResult> {
+  const { summary, payloadHash } = rebuildRoundSummary(ctx, roundId);
+  const round = createRoundRepository(ctx.db).findById(roundId)!;
+  const recomputedHash = hashRoundSummary(summary);
+  const reasons: string[] = [];
+  if (recomputedHash !== payloadHash)
+    reasons.push('the stored round no longer hashes to its stored payload hash (stored data changed)');
+
+  const result: VerifyRoundResult = {
+    roundId,
+    match: false,
+    stored: {
+      payloadHash,
+      recomputedHash,
+      topicId: round.ledgerTopicId,
+      sequenceNumber: round.ledgerSequence,
+      runningHash: round.ledgerRunningHash,
+    },
+    onLedger: {
+      found: false,
+      payloadHash: null,
+      consensusTimestamp: null,
+      runningHash: null,
+      runningHashValid: null,
+    },
+    reasons,
+  };
+  if (round.ledgerStatus !== 'confirmed' || !round.ledgerTopicId || round.ledgerSequence == null) {
+    reasons.push(`the round is not confirmed on the ledger yet (status ${round.ledgerStatus})`);
+    return result;
+  }
+
+  const message = await ctx.ledger.message(round.ledgerTopicId, round.ledgerSequence);
+  if (!message) {
+    reasons.push(`no message ${round.ledgerSequence} on topic ${round.ledgerTopicId}`);
+    return result;
+  }
+  const onLedgerHash = sha256Hex(message.message);
+  result.onLedger = {
+    found: true,
+    payloadHash: onLedgerHash,
+    consensusTimestamp: message.consensusTimestamp,
+    runningHash: message.runningHash,
+    runningHashValid: null,
+  };
+  if (message.incomplete) reasons.push('some chunks of the message are missing on the mirror');
+  if (onLedgerHash !== recomputedHash) {
+    reasons.push(
+      Buffer.from(message.message).toString('utf8') === canonicalJson(summary)
+        ? 'hash mismatch'
+        : 'the message on the ledger differs from the round rebuilt from the database',
+    );
+  }
+  if (round.ledgerRunningHash && round.ledgerRunningHash !== message.runningHash) {
+    reasons.push('the running hash stored from the receipt differs from the mirror');
+  }
+  const first = message.chunkSequenceNumbers[0] ?? message.sequenceNumber;
+  const from = Math.max(1, first - 1);
+  const records = (await ctx.ledger.records(round.ledgerTopicId, from, message.sequenceNumber)).filter(
+    (r) => r.sequenceNumber >= from,
+  );
+  const chain = checkRunningHashes(records);
+  result.onLedger.runningHashValid = chain;
+  if (chain === false) reasons.push('the running hash chain does not recompute');
+
+  result.match = reasons.length === 0;
+  return result;
+}
