@@ -6,6 +6,7 @@ import { registerKeyCommands } from './commands/keys.ts';
 import { registerLedgerCommands } from './commands/ledger.ts';
 import { registerRewardCommands } from './commands/rewards.ts';
 import { registerTokenCommands } from './commands/tokens.ts';
+import { registerValidateCommand } from './commands/validate.ts';
 import { registerVmCommands } from './commands/vms.ts';
 import { cliEnv } from './env.ts';
 
@@ -26,6 +27,7 @@ registerKeyCommands(program);
 registerVmCommands(program);
 registerLedgerCommands(program);
 registerRewardCommands(program);
+registerValidateCommand(program);
 
 try {
   await program.parseAsync(process.argv);

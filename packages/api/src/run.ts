@@ -34,7 +34,17 @@ export async function runApi(env: Record<string, string | undefined> = process.e
     await app.close();
   });
 
-  const address = await app.listen({ host: config.HOST, port: config.PORT });
+  let address: string;
+  try {
+    address = await app.listen({ host: config.HOST, port: config.PORT });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    process.stderr.write(`cannot listen on ${config.HOST}:${config.PORT}: ${code}\n`);
+    // Release what started (local miners, the devnet) before leaving; never hang on the way out.
+    setTimeout(() => process.exit(1), 10_000).unref();
+    await app.close().catch(() => {});
+    process.exit(1);
+  }
   printBanner(address, services);
   return { app, services, address };
 }

@@ -3,6 +3,7 @@ import { createSettingsRepository, type Database } from '@tensornode/db';
 import type { Config } from '../config.ts';
 import type { Logger } from '../context.ts';
 import type { HealthProbe } from '../health/index.ts';
+import { createRewardToken, findRewardTokenId } from '../rewards/reward-token.ts';
 import type { RoundLedgerHook } from '../validation/round-summary.ts';
 import { createHederaLedger, PUBLIC_MIRRORS, parseHederaNodes } from './hedera-ledger.ts';
 import type { Ledger, LedgerKind } from './ledger.ts';
@@ -87,6 +88,7 @@ export async function startEmbeddedLedger(
     }
 
     const topicId = await scoreTopic(config, db, ledger, log);
+    if (kind === 'devnet') await ensureDevnetRewardToken(config, db, ledger, log);
     const worker = createOutboxWorker({
       db,
       ledger,
@@ -129,6 +131,27 @@ async function scoreTopic(config: Config, db: Database, ledger: Ledger, log: Log
   settings.set(SCORE_TOPIC_SETTING, topicId);
   log.info({ topicId }, 'score topic created');
   return topicId;
+}
+
+/**
+ * On the embedded devnet the reward token is created on first start, as the score topic is, so
+ * `rewards.distribute` works with nothing configured. Real networks use `tensornode token create`.
+ */
+async function ensureDevnetRewardToken(
+  config: Config,
+  db: Database,
+  ledger: Ledger,
+  log: Logger,
+): Promise<void> {
+  if (findRewardTokenId({ db, config })) return;
+  try {
+    await createRewardToken(
+      { db, config, log, ledger },
+      { name: 'TensorNode Reward', symbol: 'TAO', decimals: 8 },
+    );
+  } catch (error) {
+    log.warn({ err: error }, 'could not create the devnet reward token; rewards.distribute will say so');
+  }
 }
 
 /** The devnet alone, on DATA_DIR/devnet.db (what `tensornode devnet` runs). */

@@ -158,8 +158,16 @@ export function createLocalProvider(options: LocalProviderOptions): LocalVmProvi
     }
     // No shell: the node binary, tsx's loader, the entry file. The miner holds our pipe on its
     // stdin and exits when it closes (MINER_EXIT_WITH_PARENT), so it dies with us even on SIGKILL.
+    const minerEnv: Record<string, string> = {
+      LOG_LEVEL: 'warn',
+      ...env,
+      PORT: String(row.port),
+      HOST: host,
+      MINER_EXIT_WITH_PARENT: '1',
+    };
     const child = spawn(process.execPath, ['--import', resolveTsxLoader(minerEntry), minerEntry], {
-      env: { LOG_LEVEL: 'warn', ...env, PORT: String(row.port), HOST: host, MINER_EXIT_WITH_PARENT: '1' },
+      // The cast: Next's types (apps/web typechecks this file) make NODE_ENV a required ProcessEnv key.
+      env: minerEnv as NodeJS.ProcessEnv,
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: false,
     });
