@@ -24,7 +24,9 @@ describe('openDatabase', () => {
     expect(handle.sqlite.pragma('busy_timeout', { simple: true })).toBe(1234);
     expect(handle.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
     const tables = handle.sqlite
-      .prepare("select name from sqlite_master where type = 'table' and name not like '\\_\\_%' escape '\\' and name != 'sqlite_sequence'")
+      .prepare(
+        "select name from sqlite_master where type = 'table' and name not like '\\_\\_%' escape '\\' and name != 'sqlite_sequence'",
+      )
       .pluck()
       .all();
     expect(tables).toEqual(
