@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { errorCode } from '@tensornode/client';
 import type { RoundProgressEvent } from '@tensornode/core/validation';
 import { type Command, Option } from 'commander';
@@ -38,9 +39,19 @@ export function registerValidateCommand(program: Command): void {
           drawn = lines.size;
         };
 
+        let completed: () => void = () => {};
+        const roundCompleted = new Promise<void>((resolve) => {
+          completed = resolve;
+        });
+        let connected: () => void = () => {};
+        const subscribed = new Promise<void>((resolve) => {
+          connected = resolve;
+        });
         const subscription = client.validation.onProgress.subscribe(
           { roundId },
           {
+            onStarted: () => connected(),
+            onError: () => connected(),
             onData: ({ data }) => {
               const event = data as RoundProgressEvent;
               switch (event.type) {
@@ -62,10 +73,15 @@ export function registerValidateCommand(program: Command): void {
                 case 'stored':
                   process.stderr.write(`stored; ledger: ${event.ledgerStatus}\n`);
                   break;
+                case 'completed':
+                  completed();
+                  break;
               }
             },
           },
         );
+        // Subscribe first so no event of this round is missed; progress is a nicety, so do not wait long.
+        await Promise.race([subscribed, delay(3000)]);
         try {
           const round = await client.validation.run.mutate({
             roundId,
@@ -75,6 +91,7 @@ export function registerValidateCommand(program: Command): void {
             ...(opts.timeout ? { timeoutMs: opts.timeout } : {}),
             ...(opts.method ? { method: opts.method } : {}),
           });
+          await Promise.race([roundCompleted, delay(2000)]);
           console.table(
             round.answers.map((a) => ({
               vm: a.vmId,
