@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
-import { checkHealth, hashTokenSecret, VERSION } from '@tensornode/core';
+import { checkHealth, publicHealthReport, VERSION } from '@tensornode/core';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, {
   type FastifyBaseLogger,
@@ -14,7 +14,7 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { type AppRouter, appRouter } from './root.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import type { AppServices } from './services.ts';
-import { createContextFactory } from './trpc.ts';
+import { bearerFrom, createContextFactory, resolveCaller } from './trpc.ts';
 
 export interface RateLimits {
   perMinute: number;
@@ -35,13 +35,31 @@ export interface BuildServerOptions {
   uploadLimitBytes?: number;
 }
 
-const DEPLOY_PROCEDURES = ['vms.deploy', 'deployments.allocate'];
+/** Calls that rent VMs or build containers share the seed's 10/minute deploy budget. */
+const DEPLOY_PROCEDURES = ['vms.deploy', 'deployments.allocate', 'docker.deployFromUrl'];
+const DEPLOY_ROUTE = /^\/v1\/vms\/[^/?]+\/docker(?:\?|$)/;
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
-/** Rate-limit key: the token (hashed) when one is sent, else the client address. */
-function clientKey(req: FastifyRequest): string {
-  const auth = req.headers.authorization;
-  return auth ? `t:${hashTokenSecret(auth).slice(0, 32)}` : `ip:${req.ip}`;
+/**
+ * Rate-limit key: the token when it authenticates, else the client address. A made-up bearer
+ * header must not buy a fresh budget.
+ */
+function clientKey(services: AppServices, req: FastifyRequest): string {
+  const caller = callerOrNull(services, req);
+  return caller ? `t:${caller.tokenId}` : `ip:${req.ip}`;
+}
+
+/** The authenticated caller, or null — also when the database cannot be read (health must still answer). */
+function callerOrNull(services: AppServices, req: FastifyRequest) {
+  try {
+    return resolveCaller(services, bearerFrom(req.headers.authorization)).caller;
+  } catch {
+    return null;
+  }
+}
+
+function isDeploy(req: FastifyRequest): boolean {
+  return DEPLOY_ROUTE.test(req.url) || procedurePaths(req).some((p) => DEPLOY_PROCEDURES.includes(p));
 }
 
 function procedurePaths(req: FastifyRequest): string[] {
@@ -96,15 +114,17 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const budget = (max: number, timeWindow: string, label: string, prefix: string) => ({
     max,
     label,
-    check: app.createRateLimit({ max, timeWindow, keyGenerator: (req) => `${prefix}:${clientKey(req)}` }),
+    check: app.createRateLimit({
+      max,
+      timeWindow,
+      keyGenerator: (req) => `${prefix}:${clientKey(services, req)}`,
+    }),
   });
   const perHour = budget(limits.perHour, '1 hour', 'hour', 'h');
   const perMinute = budget(limits.perMinute, '1 minute', 'minute', 'm');
   const deploys = budget(limits.deployPerMinute, '1 minute', 'minute on deploy', 'd');
   const enforceRateLimits = async (req: FastifyRequest, reply: FastifyReply) => {
-    const applicable = procedurePaths(req).some((p) => DEPLOY_PROCEDURES.includes(p))
-      ? [perHour, perMinute, deploys]
-      : [perHour, perMinute];
+    const applicable = isDeploy(req) ? [perHour, perMinute, deploys] : [perHour, perMinute];
     for (const limit of applicable) {
       const result = await limit.check(req);
       if (result.isAllowed || !result.isExceeded) continue;
@@ -127,12 +147,15 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     limits: { fileSize: options.uploadLimitBytes ?? 1024 * 1024, files: 1, fields: 10, fieldSize: 4096 },
   });
 
-  app.get('/health', async (_req, reply) => {
+  app.get('/health', async (req, reply) => {
     const report = await checkHealth(services.healthProbes, {
       version: VERSION,
       startedAt: services.startedAt,
     });
-    return reply.status(report.status === 'healthy' ? 200 : 503).send(report);
+    const caller = callerOrNull(services, req);
+    return reply
+      .status(report.status === 'healthy' ? 200 : 503)
+      .send(caller ? report : publicHealthReport(report));
   });
 
   app.get('/metrics', async (_req, reply) =>

@@ -3,6 +3,7 @@ import {
   type AdminBootstrap,
   type Config,
   type Logger as CoreLogger,
+  cachedProbe,
   ensureAdminToken,
   type HealthProbe,
 } from '@tensornode/core';
@@ -68,6 +69,8 @@ export interface CreateServicesOptions {
   startLedger?: boolean;
 }
 
+const UPSTREAM_PROBE_TTL_MS = 5000;
+
 export function databaseFile(config: Pick<Config, 'DATA_DIR'>): string {
   return join(config.DATA_DIR, 'tensornode.db');
 }
@@ -105,11 +108,12 @@ export async function createServices({
         pingDatabase(database);
         return { status: 'up', kind: 'sqlite' };
       },
-      vmProvider: async () => {
+      // Upstream probes are cached briefly so health polling never multiplies calls to Fluence or Hedera.
+      vmProvider: cachedProbe(async () => {
         await vmProvider.ping();
         return { status: 'up', kind: vmProvider.name };
-      },
-      ledger: ledger?.probe ?? (() => ({ status: 'disabled' })),
+      }, UPSTREAM_PROBE_TTL_MS),
+      ledger: ledger ? cachedProbe(ledger.probe, UPSTREAM_PROBE_TTL_MS) : () => ({ status: 'disabled' }),
       // The judge is not called here: a health probe must not spend model tokens.
       scorer: () => ({ status: 'up', kind: judge ? `llm (${config.SCORER_MODEL})` : 'heuristic' }),
     };
@@ -133,11 +137,22 @@ export async function createServices({
       progress: createProgressHub(),
       async close() {
         // Last opened, first closed: workers stop before the database they write to.
-        for (const close of closers.reverse()) await close();
+        await closeAll(closers, log);
       },
     };
   } catch (error) {
-    for (const close of closers.reverse()) await close();
+    await closeAll(closers, log);
     throw error;
+  }
+}
+
+/** Runs every shutdown step once, last opened first; a failing step is logged and the rest still run. */
+async function closeAll(closers: (() => Promise<void> | void)[], log: CoreLogger): Promise<void> {
+  for (const close of closers.splice(0).reverse()) {
+    try {
+      await close();
+    } catch (error) {
+      log.error({ err: error }, 'shutdown step failed');
+    }
   }
 }

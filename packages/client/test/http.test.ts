@@ -122,11 +122,29 @@ describe('rate limits', () => {
 
     // Health probes for orchestrators are not rate-limited.
     expect((await request(`${server.url}/health`)).statusCode).toBe(200);
-    // Another client (a token) has its own budget.
+    // A made-up bearer token is no new client: it shares the address's spent budget.
+    const forged = await request(`${server.url}/trpc/health.check`, {
+      headers: { authorization: 'Bearer tn_made-up-token-that-nobody-issued-0000' },
+    });
+    expect(forged.statusCode).toBe(429);
+    await forged.body.dump();
+    // Another client (a real token) has its own budget.
     const other = await request(`${server.url}/trpc/health.check`, {
       headers: { authorization: `Bearer ${server.tokenFor('viewer')}` },
     });
     expect(other.statusCode).toBe(200);
+  });
+
+  it('counts Dockerfile builds against the deploy budget', async () => {
+    server = await startTestServer({ rateLimits: { perMinute: 100, perHour: 1000, deployPerMinute: 2 } });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await request(`${server.url}/v1/vms/local-000000000000/docker`, { method: 'POST' });
+      statuses.push(res.statusCode);
+      await res.body.dump();
+    }
+    expect(statuses.slice(0, 2).every((s) => s !== 429)).toBe(true);
+    expect(statuses[2]).toBe(429);
   });
 });
 
@@ -165,8 +183,13 @@ describe('operations endpoints', () => {
     server.services.database.sqlite.close();
     const res = await request(`${server.url}/health`);
     expect(res.statusCode).toBe(503);
-    const body = (await res.body.json()) as { status: string; services: Record<string, { status: string }> };
+    const body = (await res.body.json()) as {
+      status: string;
+      services: Record<string, { status: string; error?: string }>;
+    };
     expect(body.status).toBe('degraded');
     expect(body.services.db!.status).toBe('down');
+    // Anonymous callers see which service is down, not why (a token cannot be checked without the db).
+    expect(body.services.db!.error).toBeUndefined();
   });
 });

@@ -17,5 +17,18 @@ it('reports healthy with the database up, and degraded naming the database when 
   services.database.sqlite.close();
   const degraded = await anonymous.health.check();
   expect(degraded.status).toBe('degraded');
-  expect(degraded.services.db).toMatchObject({ status: 'down', error: expect.stringContaining('not open') });
+  expect(degraded.services.db).toMatchObject({ status: 'down' });
+});
+
+it('shows why a service is down to token holders only', async () => {
+  ({ services } = await createTestServices());
+  services.healthProbes.vmProvider = () => {
+    throw new Error('Fluence: 403 invalid API key');
+  };
+  const anonymous = await createCaller(createInternalContext(services, null)).health.check();
+  expect(anonymous.services.vmProvider).toEqual({ status: 'down', latencyMs: expect.any(Number) });
+  const viewer = await createCaller(
+    createInternalContext(services, { tokenId: 't', name: 't', role: 'viewer' }),
+  ).health.check();
+  expect(viewer.services.vmProvider).toMatchObject({ status: 'down', error: 'Fluence: 403 invalid API key' });
 });

@@ -1,4 +1,4 @@
-import { checkHealth, VERSION } from '@tensornode/core';
+import { checkHealth, publicHealthReport, VERSION } from '@tensornode/core';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { publicProcedure } from '../trpc.ts';
@@ -18,9 +18,12 @@ export const healthReportSchema = z.object({
 });
 
 export const healthRouter = {
-  check: publicProcedure
-    .output(healthReportSchema)
-    .query(({ ctx }) =>
-      checkHealth(ctx.services.healthProbes, { version: VERSION, startedAt: ctx.services.startedAt }),
-    ),
+  check: publicProcedure.output(healthReportSchema).query(async ({ ctx }) => {
+    const report = await checkHealth(ctx.services.healthProbes, {
+      version: VERSION,
+      startedAt: ctx.services.startedAt,
+    });
+    // Error details can reveal configuration: only callers with a token see them.
+    return ctx.caller ? report : publicHealthReport(report);
+  }),
 } satisfies TRPCRouterRecord;

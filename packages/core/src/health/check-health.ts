@@ -51,3 +51,32 @@ export async function checkHealth(
     services,
   };
 }
+
+/**
+ * A probe answered from its last result for `ttlMs`, with one check in flight at a time: probes
+ * that call an upstream (Fluence, a Hedera node) must not be multiplied by health polling.
+ */
+export function cachedProbe(probe: HealthProbe, ttlMs: number, now: () => number = Date.now): HealthProbe {
+  let last: { at: number; result: Promise<Omit<ServiceHealth, 'latencyMs'>> } | undefined;
+  return () => {
+    if (!last || now() - last.at >= ttlMs) {
+      const result = Promise.resolve().then(probe);
+      last = { at: now(), result };
+      // A failed check is not remembered: the next caller tries again.
+      result.catch(() => {
+        if (last?.result === result) last = undefined;
+      });
+    }
+    return last.result;
+  };
+}
+
+/** What anonymous callers see: each service's status and kind, never error details. */
+export function publicHealthReport(report: HealthReport): HealthReport {
+  return {
+    ...report,
+    services: Object.fromEntries(
+      Object.entries(report.services).map(([name, { error: _error, ...rest }]) => [name, rest]),
+    ),
+  };
+}

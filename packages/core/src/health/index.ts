@@ -1,1 +1,8 @@
-export { checkHealth, type HealthProbe, type HealthReport, type ServiceHealth } from './check-health.ts';
+export {
+  cachedProbe,
+  checkHealth,
+  type HealthProbe,
+  type HealthReport,
+  publicHealthReport,
+  type ServiceHealth,
+} from './check-health.ts';
