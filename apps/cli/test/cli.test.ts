@@ -120,3 +120,32 @@ describe('tensornode validate', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('tensornode ledger commands while the server runs the devnet', () => {
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({ ledger: true, database: 'file', startJobs: false });
+  }, 60_000);
+  afterAll(async () => server?.stop());
+
+  it('refuses to start a second devnet on the chain, in one line', { timeout: 60_000 }, async () => {
+    const result = await tensornode(['token', 'create', '--name', 'X', '--symbol', 'X', '--decimals', '0'], {
+      DATA_DIR: server.dataDir,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: the local devnet .* is in use by process \d+.*stop the server/m);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('runs a reward epoch through the server', { timeout: 60_000 }, async () => {
+    const result = await tensornode(['rewards', 'run'], {
+      DATA_DIR: server.dataDir,
+      TENSORNODE_URL: server.url,
+      TENSORNODE_TOKEN: server.tokenFor('admin'),
+    });
+    expect(result.stderr).toMatch(/through the server/);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^epoch \d{4}-\d{2}-\d{2}: emission \d+/);
+  });
+});

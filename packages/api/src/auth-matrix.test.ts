@@ -33,6 +33,7 @@ const SPEC_ROLES: Record<string, Required> = {
   'ledger.messages': 'viewer',
   'ledger.outbox': 'viewer',
   'ledger.verify': 'viewer',
+  'ledger.retry': 'admin', // not in the SPEC's abridged table: retries failed outbox entries on demand (issue 5 §3)
   'rewards.preview': 'operator',
   'rewards.distribute': 'admin',
   'auth.whoami': 'viewer', // not in the SPEC's abridged table: the dashboard needs the caller's role
@@ -82,8 +83,10 @@ describe('auth matrix', () => {
   const implemented = Object.keys(appRouter._def.procedures).sort();
 
   it('covers exactly procedures the SPEC names', () => {
+    // No procedure the table does not name (it would get no reviewed role)...
     expect(implemented.filter((p) => !(p in SPEC_ROLES))).toEqual([]);
-    expect(implemented).toContain('health.check');
+    // ...and none the table names is missing from the router.
+    expect(Object.keys(SPEC_ROLES).filter((p) => !implemented.includes(p))).toEqual([]);
   });
 
   for (const path of implemented) {

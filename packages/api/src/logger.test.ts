@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -24,9 +24,11 @@ it('writes request logs with a request id to LOG_FILE, never the bearer token or
   server.services.log.info(`configured judge key is ${openAiKey}`);
   await server.stop();
   server = undefined;
-  await new Promise((r) => setTimeout(r, 200)); // pino's async destination flushes on close
 
-  const log = readFileSync(logFile, 'utf8');
+  // pino's async destination flushes on close: wait until the last line written is in the file.
+  const read = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
+  await expect.poll(read, { timeout: 5_000, interval: 20 }).toContain('configured judge key is');
+  const log = read();
   expect(log).toContain('"reqId":"trace-abc-123"');
   expect(log).toContain('[REDACTED]');
   expect(log).not.toContain(token);

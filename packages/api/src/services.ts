@@ -17,7 +17,7 @@ import { createJobRunner, type JobRunner, registerDeploymentJobs } from '@tensor
 import { sshKeyPath } from '@tensornode/core/keys';
 import { disabledLedgerHook, type RunningLedger, startEmbeddedLedger } from '@tensornode/core/ledger';
 import { type Judge, judgeFromConfig } from '@tensornode/core/scoring';
-import { createSshExecutor, type SshExecutor } from '@tensornode/core/ssh';
+import { createDeploymentHostKeyStore, createSshExecutor, type SshExecutor } from '@tensornode/core/ssh';
 import type { MinerDirectory, RoundLedgerHook } from '@tensornode/core/validation';
 import { createVmProvider, type VmProvider } from '@tensornode/core/vms';
 import { type Database, type DatabaseHandle, openDatabase, pingDatabase } from '@tensornode/db';
@@ -95,6 +95,8 @@ export async function createServices({
       username: config.SSH_USERNAME,
       port: config.SSH_PORT,
       log,
+      // Trust on first use: each VM's SSH host key is pinned on its deployment row.
+      hostKeys: createDeploymentHostKeyStore(database.db, vmProvider.name),
     });
     const jobs = createJobRunner({ db: database.db, log });
     registerDeploymentJobs(jobs, deployments);

@@ -47,6 +47,10 @@ export const deployments = sqliteTable(
     healthCheckedAt: integer('health_checked_at', { mode: 'timestamp_ms' }),
     healthy: integer('healthy', { mode: 'boolean' }),
     healthError: text('health_error'),
+    /** First clean-up run that did not find the VM in the provider's listing; cleared when it is listed again. */
+    missingSince: integer('missing_since', { mode: 'timestamp_ms' }),
+    /** SHA-256 fingerprint of the VM's SSH host key, pinned on first connect (trust on first use). */
+    sshHostKey: text('ssh_host_key'),
   },
   (t) => [
     index('deployments_status_idx').on(t.status, t.createdAt),
@@ -182,6 +186,9 @@ export const rewardEpochs = sqliteTable('reward_epochs', {
   emission: text('emission').notNull(),
   status: text('status', { enum: ['minting', 'minted', 'distributed'] }).notNull(),
   mintTransactionId: text('mint_transaction_id'),
+  /** The run distributing the epoch now; a lease that expires so a crashed run can be resumed. */
+  leaseOwner: text('lease_owner'),
+  leaseUntil: integer('lease_until', { mode: 'timestamp_ms' }),
   createdAt: createdAt(),
   completedAt: integer('completed_at', { mode: 'timestamp_ms' }),
 });

@@ -1,5 +1,6 @@
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import type { FastifyInstance } from 'fastify';
+import { lockChain } from './chain-lock.ts';
 import { formatEntityId } from './entity-id.ts';
 import { type Fault, FaultSwitch } from './faults.ts';
 import { buildGrpcServer, listenGrpc } from './grpc-server.ts';
@@ -128,14 +129,24 @@ async function stopServers(running: Running, closeState: boolean): Promise<void>
 export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
   const host = options.host ?? '127.0.0.1';
   const faults = new FaultSwitch();
-  const { state, operatorKey } = openState(options.dbPath);
   // An in-memory chain would vanish on close, so stop() keeps it open for restart().
   const inMemory = options.dbPath === ':memory:';
+  const lock = () => (inMemory ? () => {} : lockChain(options.dbPath));
+  let unlock = lock();
   let started: Awaited<ReturnType<typeof startServers>>;
+  let state: LedgerState;
+  let operatorKey: string;
+  try {
+    ({ state, operatorKey } = openState(options.dbPath));
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   try {
     started = await startServers(state, faults, host, options.grpcPort ?? 0, options.mirrorPort ?? 0);
   } catch (error) {
     state.close();
+    unlock();
     throw error;
   }
   const { grpcPort, mirrorPort } = started;
@@ -176,16 +187,26 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
       const stopping = running;
       running = null;
       faults.clear();
-      await stopServers(stopping, !inMemory);
+      try {
+        await stopServers(stopping, !inMemory);
+      } finally {
+        unlock();
+      }
     },
 
     async restart() {
       if (running) throw new Error('devnet is running; stop it first');
-      const reopened = inMemory ? state : openState(options.dbPath).state;
+      unlock = lock();
       try {
-        running = (await startServersRetrying(reopened, faults, host, grpcPort, mirrorPort)).running;
+        const reopened = inMemory ? state : openState(options.dbPath).state;
+        try {
+          running = (await startServersRetrying(reopened, faults, host, grpcPort, mirrorPort)).running;
+        } catch (error) {
+          if (!inMemory) reopened.close();
+          throw error;
+        }
       } catch (error) {
-        if (!inMemory) reopened.close();
+        unlock();
         throw error;
       }
     },

@@ -1,19 +1,25 @@
+import { DevnetInUseError } from './chain-lock.ts';
 import { startDevnet } from './devnet.ts';
+import { loadDevnetEnv } from './env.ts';
 
-// Runs the devnet alone (`tensornode devnet`). The operator's private key stays in the database.
-const dbPath = process.env.DEVNET_DB_PATH ?? './devnet.sqlite';
-const devnet = await startDevnet({
-  dbPath,
-  host: process.env.DEVNET_HOST ?? '127.0.0.1',
-  grpcPort: Number(process.env.DEVNET_GRPC_PORT ?? 50211),
-  mirrorPort: Number(process.env.DEVNET_MIRROR_PORT ?? 5551),
-});
+// Runs the devnet alone. The operator's private key stays in the database.
+const env = loadDevnetEnv(process.env);
+let devnet: Awaited<ReturnType<typeof startDevnet>>;
+try {
+  devnet = await startDevnet(env);
+} catch (error) {
+  if (!(error instanceof DevnetInUseError)) throw error;
+  process.stderr.write(
+    `error: ${error.message}; stop that process first (the API server runs this devnet in-process)\n`,
+  );
+  process.exit(1);
+}
 
 process.stdout.write(
   [
     `devnet gRPC node  ${devnet.grpcEndpoint} (node account ${devnet.nodeAccountId})`,
     `devnet mirror API ${devnet.mirrorUrl}`,
-    `operator account  ${devnet.operator.accountId} (key stored in ${dbPath})`,
+    `operator account  ${devnet.operator.accountId} (key stored in ${env.dbPath})`,
     '',
   ].join('\n'),
 );

@@ -1,3 +1,5 @@
+// The one HCS running-hash implementation: the devnet computes with it and core's ledger.verify
+// checks with it (subpath `@tensornode/devnet/running-hash`). Keep it free of other imports.
 import { createHash } from 'node:crypto';
 
 export const RUNNING_HASH_VERSION = 3;

@@ -1,6 +1,11 @@
 import { databaseFile } from '@tensornode/api';
-import type { Config, Logger } from '@tensornode/core';
-import { type RunningLedger, startEmbeddedLedger, startLocalDevnet } from '@tensornode/core/ledger';
+import { type Config, type Logger, UnavailableError } from '@tensornode/core';
+import {
+  DevnetBusyError,
+  type RunningLedger,
+  startEmbeddedLedger,
+  startLocalDevnet,
+} from '@tensornode/core/ledger';
 import { createRewardToken } from '@tensornode/core/rewards';
 import { openDatabase } from '@tensornode/db';
 import type { Command } from 'commander';
@@ -24,8 +29,10 @@ export const stderrLog: Logger = {
 /**
  * Runs `fn` with the configured ledger (the local devnet when no operator is configured) and the
  * local database. The outbox worker is not started: only the server sends score records.
+ * When the server runs the local devnet, this refuses with one line: `whenBusy` says what to do.
  */
 export async function withLedger<T>(
+  whenBusy: string,
   fn: (ctx: {
     config: Config;
     db: ReturnType<typeof openDatabase>['db'];
@@ -35,7 +42,12 @@ export async function withLedger<T>(
   const config = cliConfig();
   const handle = openDatabase({ path: databaseFile(config) });
   try {
-    const running = await startEmbeddedLedger(config, handle.db, stderrLog, { startWorker: false });
+    const running = await startEmbeddedLedger(config, handle.db, stderrLog, { startWorker: false }).catch(
+      (error: unknown) => {
+        if (error instanceof DevnetBusyError) throw new UnavailableError(`${error.message}: ${whenBusy}`);
+        throw error;
+      },
+    );
     try {
       return await fn({ config, db: handle.db, running });
     } finally {
@@ -45,6 +57,9 @@ export async function withLedger<T>(
     handle.close();
   }
 }
+
+const STOP_THE_SERVER =
+  'stop the server and run this again (the server creates the devnet topic and token itself)';
 
 const integer = (name: string) => (value: string) => {
   if (!/^\d+$/.test(value)) throw new Error(`${name} must be a whole number`);
@@ -59,7 +74,7 @@ export function registerLedgerCommands(program: Command): void {
     .description('create a topic (prints its id; set it as MASTER_SCORE_TOPIC to publish scores there)')
     .option('--memo <memo>', 'topic memo', 'TensorNode validation scores')
     .action(async (opts: { memo: string }) => {
-      await withLedger(async ({ running }) => {
+      await withLedger(STOP_THE_SERVER, async ({ running }) => {
         const topicId = await running.ledger.createTopic(opts.memo);
         process.stderr.write(`Created topic on ${running.ledger.kind}.\n`);
         process.stdout.write(`${topicId}\n`);
@@ -76,7 +91,7 @@ export function registerLedgerCommands(program: Command): void {
     .requiredOption('--decimals <n>', 'decimal places (0–18)', integer('--decimals'))
     .option('--initial-supply <units>', 'initial supply in the smallest unit', integer('--initial-supply'))
     .action(async (opts: { name: string; symbol: string; decimals: string; initialSupply?: string }) => {
-      await withLedger(async ({ config, db, running }) => {
+      await withLedger(STOP_THE_SERVER, async ({ config, db, running }) => {
         const { tokenId } = await createRewardToken(
           { db, config, log: stderrLog, ledger: running.ledger },
           {

@@ -1,3 +1,4 @@
+import { roleAtLeast } from '@tensornode/core';
 import {
   containerHealth,
   containerHealthInput,
@@ -80,6 +81,7 @@ export const dockerRouter = {
       return { vmId, container, exitCode, stdout, stderr, durationMs };
     }),
 
+  /** Viewers learn healthy/status/error only; the answer's body goes to operators and admins. */
   health: viewerProcedure
     .input(containerHealthInput)
     .output(
@@ -92,5 +94,9 @@ export const dockerRouter = {
         error: z.string().optional(),
       }),
     )
-    .query(({ ctx, input }) => containerHealth({ provider: ctx.services.vmProvider }, input)),
+    .query(({ ctx, input }) =>
+      containerHealth({ provider: ctx.services.vmProvider }, input, {
+        includeBody: roleAtLeast(ctx.caller.role, 'operator'),
+      }),
+    ),
 } satisfies TRPCRouterRecord;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hashRoundSummary, type RoundSummary, sha256Hex } from '@tensornode/core/validation';
-import { createRoundRepository } from '@tensornode/db';
+import { createOutboxRepository, createRoundRepository } from '@tensornode/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from '../root.ts';
 import type { AppServices } from '../services.ts';
@@ -103,5 +103,34 @@ describe('ledger router (in-process devnet)', () => {
     ).rejects.toMatchObject({
       code: 'BAD_REQUEST',
     });
+    const topicId = services.ledger!.topicId;
+    for (const cursor of [
+      '/api/v1/topics/0.0.999999/messages?limit=10',
+      `/api/v1/topics/${topicId}/messages/../../accounts?limit=1`,
+      `/api/v1/topics/${topicId}/messages?limit=1&x=/../y`,
+    ]) {
+      await expect(callerAs('viewer').ledger.messages({ cursor })).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+        message: expect.stringMatching(/^cursor: /),
+      });
+    }
+  });
+
+  it('retries failed outbox entries for admins only, and the worker then publishes them', async () => {
+    const summary = storeRound(12);
+    const outbox = createOutboxRepository(services.db);
+    const entry = outbox.findByRound(summary.roundId)!;
+    outbox.markFailed(entry.id, 'INVALID_SIGNATURE');
+    await services.ledger!.worker.drain();
+    expect(outbox.findById(entry.id)?.status).toBe('failed');
+
+    await expect(callerAs('operator').ledger.retry({ ids: [entry.id] })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    await expect(callerAs('admin').ledger.retry({ ids: [entry.id] })).resolves.toEqual({ retried: 1 });
+    await services.ledger!.worker.drain();
+    expect(outbox.findById(entry.id)?.status).toBe('confirmed');
+    expect(createRoundRepository(services.db).findById(summary.roundId)?.ledgerStatus).toBe('confirmed');
+    await expect(callerAs('admin').ledger.retry({ ids: [entry.id] })).resolves.toEqual({ retried: 0 });
   });
 });

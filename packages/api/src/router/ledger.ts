@@ -1,15 +1,14 @@
-import { UnavailableError } from '@tensornode/core';
-import { listOutbox, listTopicMessages, type RunningLedger, verifyRound } from '@tensornode/core/ledger';
+import {
+  listOutbox,
+  listTopicMessages,
+  requireLedger,
+  retryFailedEntries,
+  verifyRound,
+} from '@tensornode/core/ledger';
 import { schema } from '@tensornode/db';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import type { AppServices } from '../services.ts';
-import { viewerProcedure } from '../trpc.ts';
-
-function runningLedger(services: AppServices): RunningLedger {
-  if (!services.ledger) throw new UnavailableError('the ledger is not running in this instance');
-  return services.ledger;
-}
+import { adminProcedure, viewerProcedure } from '../trpc.ts';
 
 export const ZLedgerMessagesInput = z
   .object({
@@ -71,7 +70,7 @@ export const ledgerRouter = {
     .input(ZLedgerMessagesInput)
     .output(z.object({ topicId: z.string(), messages: z.array(topicMessage), next: z.string().nullable() }))
     .query(({ ctx, input }) => {
-      const { ledger, topicId } = runningLedger(ctx.services);
+      const { ledger, topicId } = requireLedger(ctx.services);
       return listTopicMessages({ ledger, topicId }, input);
     }),
   /** Submissions not confirmed yet: pending, in flight, failed — never their signed bytes. */
@@ -95,6 +94,28 @@ export const ledgerRouter = {
     .input(z.object({ roundId: z.string().min(1).max(100) }))
     .output(verifyResult)
     .query(({ ctx, input }) =>
-      verifyRound({ ...ctx.services, ledger: runningLedger(ctx.services).ledger }, input.roundId),
+      verifyRound({ ...ctx.services, ledger: requireLedger(ctx.services).ledger }, input.roundId),
     ),
+  /**
+   * Puts failed outbox entries back in the queue (after the cause was fixed). `republish` forgets a
+   * stored transaction so the message goes out whole under a new id (a partial copy stays on the topic).
+   */
+  retry: adminProcedure
+    .input(
+      z
+        .object({
+          ids: z.array(z.number().int().positive()).min(1).max(500).optional(),
+          republish: z.boolean().optional(),
+        })
+        .default({}),
+    )
+    .output(z.object({ retried: z.number() }))
+    .mutation(({ ctx, input }) => {
+      const retried = retryFailedEntries(ctx.services.db, {
+        ...(input.ids ? { ids: input.ids } : {}),
+        ...(input.republish ? { republish: true } : {}),
+      });
+      if (retried > 0) ctx.services.ledger?.worker.kick();
+      return { retried };
+    }),
 } satisfies TRPCRouterRecord;

@@ -72,4 +72,31 @@ describe('rewards router', () => {
     expect(second.emission).toBe('1000');
     expect(second.distributed).toBe('0');
   });
+
+  it('pays a miner that can receive the token its share, once, across two runs', async () => {
+    const { ledger } = services.ledger!;
+    const tokenId = findRewardTokenId(services)!;
+    const miner = await ledger.createAccount({ initialHbar: 5 });
+    await ledger.associate(miner.accountId, miner.privateKey, [tokenId]);
+    createMinerScoreRepository(services.db).upsert([
+      {
+        minerAddress: miner.accountId,
+        emaScore: 75,
+        rounds: 2,
+        answered: 2,
+        lastScore: 75,
+        lastSeenAt: new Date(),
+      },
+    ]);
+    const epoch = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10); // an epoch of its own
+    const planned = await callerAs('operator').rewards.preview({ epoch });
+    const share = planned.payouts.find((p) => p.minerAddress === miner.accountId)!;
+    expect(BigInt(share.amount)).toBeGreaterThan(0n);
+
+    const first = await callerAs('admin').rewards.distribute({ epoch });
+    expect(first.payouts.find((p) => p.minerAddress === miner.accountId)?.status).toBe('paid');
+    const second = await callerAs('admin').rewards.distribute({ epoch });
+    expect(second.payouts.find((p) => p.minerAddress === miner.accountId)?.status).toBe('paid');
+    expect((await ledger.balance(miner.accountId)).tokens[tokenId]).toBe(BigInt(share.amount));
+  });
 });

@@ -1,4 +1,4 @@
-import { UnavailableError } from '@tensornode/core';
+import { requireLedger } from '@tensornode/core/ledger';
 import { distributeRewards, EPOCH_PATTERN, previewRewards } from '@tensornode/core/rewards';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
@@ -36,9 +36,7 @@ export const rewardsRouter = {
   distribute: adminProcedure
     .input(ZEpochInput)
     .output(report)
-    .mutation(({ ctx, input }) => {
-      const ledger = ctx.services.ledger?.ledger;
-      if (!ledger) throw new UnavailableError('the ledger is not running in this instance');
-      return distributeRewards({ ...ctx.services, log: ctx.log, ledger }, input);
-    }),
+    .mutation(({ ctx, input }) =>
+      distributeRewards({ ...ctx.services, log: ctx.log, ledger: requireLedger(ctx.services).ledger }, input),
+    ),
 } satisfies TRPCRouterRecord;

@@ -1,17 +1,21 @@
-import { InvalidInputError } from '@tensornode/core';
+import { hederaAccountSchema } from '@tensornode/core';
 import {
   getRound,
+  type LeaderboardEntry,
   leaderboard,
   listRounds,
+  type MinerScorePoint,
   minerScoreHistory,
+  type RoundAnswer,
+  type RoundPage,
+  type RoundResult,
   runValidationRound,
 } from '@tensornode/core/validation';
-import { type TRPCRouterRecord, tracked } from '@trpc/server';
+import { schema } from '@tensornode/db';
+import { TRPCError, type TRPCRouterRecord, tracked } from '@trpc/server';
 import { z } from 'zod';
 import { operatorProcedure, publicProcedure, viewerProcedure } from '../trpc.ts';
 import { scoringMethodSchema } from './scoring.ts';
-
-const hederaAccount = z.string().regex(/^0\.0\.\d+$/, 'expected a Hedera account id like 0.0.1234');
 
 export const ZRunRoundInput = z.object({
   roundId: z.uuid().optional(),
@@ -22,33 +26,87 @@ export const ZRunRoundInput = z.object({
   method: scoringMethodSchema.optional(),
 });
 
+// Output shapes. Each `satisfies` ties a schema to the core type it describes, and tRPC checks each
+// resolver's return against its schema, so the two cannot drift apart unnoticed.
+const roundRecord = z.object({
+  id: z.string(),
+  prompt: z.string(),
+  truth: z.string(),
+  method: z.string(),
+  startedAt: z.date(),
+  completedAt: z.date(),
+  minerCount: z.number().int(),
+  answeredCount: z.number().int(),
+  meanScore: z.number(),
+  payloadHash: z.string(),
+  ledgerStatus: z.enum(schema.LEDGER_STATUSES),
+  ledgerTopicId: z.string().nullable(),
+  ledgerSequence: z.number().int().nullable(),
+  ledgerRunningHash: z.string().nullable(),
+  ledgerTransactionId: z.string().nullable(),
+  ledgerConsensusAt: z.string().nullable(),
+}) satisfies z.ZodType<RoundPage['items'][number]>;
+
+const roundAnswer = z.object({
+  vmId: z.string(),
+  minerAddress: z.string().nullable(),
+  endpoint: z.string(),
+  ok: z.boolean(),
+  response: z.string().nullable(),
+  latencyMs: z.number().int(),
+  score: z.number().int(),
+  method: z.string(),
+  reason: z.string().nullable(),
+}) satisfies z.ZodType<RoundAnswer>;
+
+const roundWithAnswers = roundRecord.extend({
+  answers: z.array(roundAnswer),
+}) satisfies z.ZodType<RoundResult>;
+
+const roundPage = z.object({
+  items: z.array(roundRecord),
+  nextCursor: z.string().nullable(),
+}) satisfies z.ZodType<RoundPage>;
+
+const leaderboardEntry = z.object({
+  minerAddress: z.string(),
+  emaScore: z.number(),
+  rounds: z.number().int(),
+  lastScore: z.number(),
+  lastSeenAt: z.date(),
+}) satisfies z.ZodType<LeaderboardEntry>;
+
+const scorePoint = z.object({
+  roundId: z.string(),
+  score: z.number(),
+  emaScore: z.number(),
+  at: z.date(),
+}) satisfies z.ZodType<MinerScorePoint>;
+
 export const validationRouter = {
-  run: operatorProcedure.input(ZRunRoundInput).mutation(async ({ ctx, input }) => {
-    const { services } = ctx;
-    // The provider's id format is checked before any miner is contacted.
-    input.vmIds?.forEach((id, i) => {
-      if (!services.vmProvider.isValidVmId(id)) {
-        throw new InvalidInputError(`vmIds.${i}`, `is not a valid ${services.vmProvider.name} VM id`);
+  run: operatorProcedure
+    .input(ZRunRoundInput)
+    .output(roundWithAnswers)
+    .mutation(async ({ ctx, input }) => {
+      const { services } = ctx;
+      const round = await runValidationRound(
+        {
+          db: services.db,
+          config: services.config,
+          log: ctx.log,
+          miners: services.miners,
+          ledgerHook: services.ledgerHook,
+          judge: services.judge,
+        },
+        input,
+        { onProgress: (event) => services.progress.publish(event) },
+      );
+      ctx.metrics?.validationRequests.inc();
+      for (const answer of round.answers) {
+        ctx.metrics?.minerAnswers.inc({ outcome: answer.ok ? 'answered' : (answer.reason ?? 'failed') });
       }
-    });
-    const round = await runValidationRound(
-      {
-        db: services.db,
-        config: services.config,
-        log: ctx.log,
-        miners: services.miners,
-        ledgerHook: services.ledgerHook,
-        judge: services.judge,
-      },
-      input,
-      { onProgress: (event) => services.progress.publish(event) },
-    );
-    ctx.metrics?.validationRequests.inc();
-    for (const answer of round.answers) {
-      ctx.metrics?.minerAnswers.inc({ outcome: answer.ok ? 'answered' : (answer.reason ?? 'failed') });
-    }
-    return round;
-  }),
+      return round;
+    }),
 
   rounds: viewerProcedure
     .input(
@@ -57,10 +115,12 @@ export const validationRouter = {
         limit: z.number().int().min(1).max(100).default(20),
       }),
     )
+    .output(roundPage)
     .query(({ ctx, input }) => listRounds(ctx.services, input)),
 
   round: viewerProcedure
     .input(z.object({ roundId: z.uuid() }))
+    .output(roundWithAnswers)
     .query(({ ctx, input }) => getRound(ctx.services, input.roundId)),
 
   onProgress: viewerProcedure
@@ -77,10 +137,34 @@ export const validationRouter = {
 } satisfies TRPCRouterRecord;
 
 export const minersRouter = {
+  /**
+   * Miners by moving average, best first. VMs that answered without an assigned miner are kept
+   * under `vm:<vmId>`; they are not miners, so the public board leaves them out and only a signed-in
+   * caller (the dashboard) may ask for them with `includeUnassigned`.
+   */
   leaderboard: publicProcedure
-    .input(z.object({ limit: z.number().int().min(1).max(1000).default(100) }).default({ limit: 100 }))
-    .query(({ ctx, input }) => leaderboard(ctx.services, input)),
+    .input(
+      z
+        .object({
+          limit: z.number().int().min(1).max(1000).default(100),
+          includeUnassigned: z.boolean().default(false),
+        })
+        .default({ limit: 100, includeUnassigned: false }),
+    )
+    .output(z.array(leaderboardEntry))
+    .query(({ ctx, input }) => {
+      if (input.includeUnassigned && !ctx.caller) {
+        throw new TRPCError({
+          code: 'UNAUTHORIZED',
+          message: ctx.badToken
+            ? 'Invalid or revoked API token'
+            : 'includeUnassigned needs an API token (Authorization: Bearer …)',
+        });
+      }
+      return leaderboard(ctx.services, input);
+    }),
   history: viewerProcedure
-    .input(z.object({ minerAddress: z.union([hederaAccount, z.string().regex(/^vm:[\w.-]{1,200}$/)]) }))
+    .input(z.object({ minerAddress: z.union([hederaAccountSchema, z.string().regex(/^vm:[\w.-]{1,200}$/)]) }))
+    .output(z.array(scorePoint))
     .query(({ ctx, input }) => minerScoreHistory(ctx.services, input.minerAddress)),
 } satisfies TRPCRouterRecord;

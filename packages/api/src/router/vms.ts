@@ -11,7 +11,7 @@ import {
   updateVmsInput,
   vmIdSchema,
 } from '@tensornode/core/deployments';
-import { execOnVm } from '@tensornode/core/ssh';
+import { execOnVm, execOnVmInput } from '@tensornode/core/ssh';
 import { VM_STATUSES } from '@tensornode/core/vms';
 import { DEPLOYMENT_STATUSES } from '@tensornode/db';
 import type { TRPCRouterRecord } from '@trpc/server';
@@ -48,21 +48,6 @@ const vmWithDeployment = z.object({
   nextBillingAt: z.string().nullable(),
   minerEndpoint: z.string().optional(),
   deployment: deploymentRecord.nullable(),
-});
-
-export const ZExecInput = z.strictObject({
-  vmId: vmIdSchema,
-  command: z
-    .string()
-    .min(1)
-    .max(64 * 1024)
-    .refine((c) => !c.includes('\0'), 'must not contain NUL bytes'),
-  timeoutMs: z
-    .number()
-    .int()
-    .min(100)
-    .max(30 * 60_000)
-    .optional(),
 });
 
 export const vmsRouter = {
@@ -116,7 +101,7 @@ export const vmsRouter = {
     .query(({ ctx, input }) => estimateVms(ctx.services.deployments, input)),
 
   exec: adminProcedure
-    .input(ZExecInput)
+    .input(execOnVmInput)
     .output(
       z.object({
         exitCode: z.number().nullable(),

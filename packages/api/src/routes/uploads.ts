@@ -65,9 +65,10 @@ export async function uploadRoutes(app: FastifyInstance, { services }: UploadRou
     if (!roleAtLeast(caller.role, role)) {
       throw new RouteError(403, `This needs the ${role} role; your token has ${caller.role}`);
     }
-    const { vmId } = req.params;
-    if (!services.vmProvider.isValidVmId(vmId)) {
-      throw new RouteError(400, `vmId: not a valid ${services.vmProvider.name} VM id`, 'vmId');
+    const { vmProvider } = services;
+    const vmId = vmProvider.canonicalVmId(req.params.vmId);
+    if (!vmProvider.isValidVmId(vmId)) {
+      throw new RouteError(400, `vmId: not a valid ${vmProvider.name} VM id`, 'vmId');
     }
     if (!req.isMultipart()) throw new RouteError(415, 'expected a multipart/form-data body', 'file');
     return vmId;
@@ -146,9 +147,9 @@ export async function uploadRoutes(app: FastifyInstance, { services }: UploadRou
     '/v1/vms/:vmId/files',
     route('operator', ['file'], async (vmId, upload) => {
       const remotePath = validateRemotePath(upload.fields.remotePath ?? '', 'remotePath');
-      const { host } = await resolveVmHost(services.vmProvider, vmId);
-      const result = await services.ssh.upload(host, upload.path, remotePath);
-      return { vmId, ...result };
+      const { target } = await resolveVmHost(services.vmProvider, vmId);
+      const result = await services.ssh.upload(target, upload.path, remotePath);
+      return { vmId: target.vmId, ...result };
     }),
   );
 
@@ -156,14 +157,11 @@ export async function uploadRoutes(app: FastifyInstance, { services }: UploadRou
     '/v1/vms/:vmId/docker',
     route('operator', ['file', 'Dockerfile', 'dockerfile'], async (vmId, upload, req) => {
       const { workdir, port } = upload.fields;
-      if (port !== undefined && !/^\d{1,5}$/.test(port)) {
-        throw new InvalidInputError('port', 'must be a port number');
-      }
       const result = await deployFromUpload(dockerContext({ services, log: req.log }), {
         vmId,
         dockerfilePath: upload.path,
         ...(workdir !== undefined ? { workdir } : {}),
-        ...(port !== undefined ? { port: Number(port) } : {}),
+        ...(port !== undefined ? { port } : {}),
       });
       return toContainerRunResult(result);
     }),

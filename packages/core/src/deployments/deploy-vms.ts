@@ -2,8 +2,9 @@ import type { Deployment } from '@tensornode/db';
 import type { z } from 'zod';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { readPublicKey, sshKeyPath } from '../keys/read-public-key.ts';
-import { validateInput } from '../ssh/validate-input.ts';
+import { validateInput } from '../validate-input.ts';
 import type { DeployedVm, DeployRequest } from '../vms/provider.ts';
+import { deployOrAdopt } from './adopt-vms.ts';
 import type { DeploymentContext } from './context.ts';
 import { recordNewVms } from './record-new-vms.ts';
 import { deployVmsInput, type VmConfigurationInput } from './schemas.ts';
@@ -78,7 +79,9 @@ export async function deployVms(
     input,
   );
   const request = await buildDeployRequest(ctx, { instances, instanceName, configuration, includeSshKey });
-  const vms = await ctx.provider.deploy(request);
+  const vms = await deployOrAdopt(ctx, request.vmConfiguration.name, walletAddress, () =>
+    ctx.provider.deploy(request),
+  );
   ctx.vmCache.invalidate();
   const deployments = recordNewVms(ctx, vms, walletAddress);
   ctx.log.info({ vmIds: vms.map((v) => v.vmId), walletAddress }, 'VMs deployed');

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { validateInput } from '../ssh/validate-input.ts';
+import { validateInput } from '../validate-input.ts';
 import type { PriceEstimate } from '../vms/provider.ts';
 import type { DeploymentContext } from './context.ts';
 import { estimateVmsInput } from './schemas.ts';

@@ -1,4 +1,5 @@
-export { type Allocation, allocateVm } from './allocate-vm.ts';
+export { adoptVmsNamed, deployOrAdopt } from './adopt-vms.ts';
+export { type Allocation, allocateVm, uniqueVmName } from './allocate-vm.ts';
 export type { DeploymentContext } from './context.ts';
 export { deleteVms } from './delete-vms.ts';
 export { buildDeployRequest, DEFAULT_OS_IMAGE, DEFAULT_VM_NAME, deployVms } from './deploy-vms.ts';
@@ -11,4 +12,4 @@ export { releaseVm } from './release-vm.ts';
 export * from './schemas.ts';
 export { updateVms } from './update-vms.ts';
 export { createVmListCache, type VmListCache } from './vm-cache.ts';
-export { assertVmId, assertVmIds } from './vm-ids.ts';
+export { canonicalVmId, canonicalVmIds } from './vm-ids.ts';

@@ -1,6 +1,6 @@
 import { createDeploymentRepository, type Deployment } from '@tensornode/db';
 import type { z } from 'zod';
-import { validateInput } from '../ssh/validate-input.ts';
+import { validateInput } from '../validate-input.ts';
 import type { DeploymentContext } from './context.ts';
 import { listDeploymentsInput } from './schemas.ts';
 

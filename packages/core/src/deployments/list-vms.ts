@@ -1,7 +1,7 @@
 import { createDeploymentRepository, type Deployment } from '@tensornode/db';
 import type { Vm } from '../vms/provider.ts';
 import type { DeploymentContext } from './context.ts';
-import { assertVmId } from './vm-ids.ts';
+import { canonicalVmId } from './vm-ids.ts';
 
 /** A provider VM with its deployment record (and the record's last health check), when it has one. */
 export interface VmWithDeployment extends Vm {
@@ -9,8 +9,8 @@ export interface VmWithDeployment extends Vm {
 }
 
 function merge(vms: Vm[], records: Deployment[]): VmWithDeployment[] {
-  const byId = new Map(records.map((r) => [r.vmId.toLowerCase(), r]));
-  return vms.map((vm) => ({ ...vm, deployment: byId.get(vm.id.toLowerCase()) ?? null }));
+  const byId = new Map(records.map((r) => [r.vmId, r]));
+  return vms.map((vm) => ({ ...vm, deployment: byId.get(vm.id) ?? null }));
 }
 
 /** The seed's augmented list: what the provider lists, merged with what we recorded. */
@@ -24,7 +24,6 @@ export async function getVmWithDeployment(
   ctx: DeploymentContext,
   input: { vmId: string },
 ): Promise<VmWithDeployment> {
-  assertVmId(ctx.provider, input.vmId);
-  const vm = await ctx.provider.get(input.vmId);
+  const vm = await ctx.provider.get(canonicalVmId(ctx.provider, input.vmId));
   return { ...vm, deployment: createDeploymentRepository(ctx.db).findById(vm.id) ?? null };
 }

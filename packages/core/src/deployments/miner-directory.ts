@@ -17,19 +17,23 @@ export function minerEndpointOf(vm: Vm, config: DeploymentContext['config']): st
  */
 export function createDeploymentMinerDirectory(ctx: DeploymentContext): MinerDirectory {
   return {
+    vmIdKind: ctx.provider.name,
+    canonicalVmId(id) {
+      const canonical = ctx.provider.canonicalVmId(id);
+      return ctx.provider.isValidVmId(canonical) ? canonical : null;
+    },
     async resolve(vmIds) {
       const vms = await ctx.vmCache.list();
       const active = new Map(
         createDeploymentRepository(ctx.db)
           .list({ status: 'active', provider: ctx.provider.name })
-          .map((d) => [d.vmId.toLowerCase(), d]),
+          .map((d) => [d.vmId, d]),
       );
-      const wanted = vmIds ? new Set(vmIds.map((id) => id.toLowerCase())) : undefined;
+      const wanted = vmIds ? new Set(vmIds.map((id) => ctx.provider.canonicalVmId(id))) : undefined;
       const miners: RoundMiner[] = [];
       for (const vm of vms) {
-        const key = vm.id.toLowerCase();
-        const deployment = active.get(key);
-        if (wanted ? !wanted.has(key) : !deployment || !vm.publicIp) continue;
+        const deployment = active.get(vm.id);
+        if (wanted ? !wanted.has(vm.id) : !deployment || !vm.publicIp) continue;
         const endpoint = minerEndpointOf(vm, ctx.config);
         if (!endpoint) continue;
         miners.push({ vmId: vm.id, minerAddress: deployment?.minerAddress ?? null, endpoint });

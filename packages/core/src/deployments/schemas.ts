@@ -1,11 +1,10 @@
 import { DEPLOYMENT_STATUSES } from '@tensornode/db';
 import { z } from 'zod';
+import { hederaAccountSchema } from '../hedera-account.ts';
 
 /** Input rules for deployments and VM management, shared by the verbs and the API. */
 
-export const hederaAccountSchema = z
-  .string()
-  .regex(/^0\.0\.\d+$/, 'must be a Hedera account id like 0.0.1234');
+export { hederaAccountSchema };
 export const instanceNameSchema = z.string().min(1, 'must not be empty').max(50, 'at most 50 characters');
 export const vmIdSchema = z.string().min(1).max(200);
 

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
-import { validateInput } from '../ssh/validate-input.ts';
+import { validateInput } from '../validate-input.ts';
 import type { DeploymentContext } from './context.ts';
 import { updateVmsInput } from './schemas.ts';
-import { assertVmIds } from './vm-ids.ts';
+import { canonicalVmIds } from './vm-ids.ts';
 
 /** `vms.update`: rename VMs or replace their open ports (a set without 22/tcp only when forced). */
 export async function updateVms(
@@ -10,14 +10,14 @@ export async function updateVms(
   input: z.input<typeof updateVmsInput>,
 ): Promise<void> {
   const { updates, force } = validateInput(updateVmsInput, input);
-  assertVmIds(
+  const ids = canonicalVmIds(
     ctx.provider,
     updates.map((u) => u.vmId),
     (i) => `updates[${i}].vmId`,
   );
   try {
     await ctx.provider.update(
-      updates.map(({ vmId, ...rest }) => ({ id: vmId, ...rest })),
+      updates.map(({ vmId: _vmId, ...rest }, i) => ({ id: ids[i]!, ...rest })),
       { force },
     );
   } finally {

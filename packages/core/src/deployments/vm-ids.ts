@@ -1,19 +1,28 @@
 import { InvalidInputError } from '../errors.ts';
 import type { VmProvider } from '../vms/provider.ts';
 
-/** Rejects ids the provider could never have issued, naming the field, before any call goes out. */
-export function assertVmIds(
-  provider: VmProvider,
+/**
+ * Brings caller-supplied ids to the provider's canonical spelling and rejects ids the provider
+ * could never have issued, naming the field, before any call goes out.
+ */
+export function canonicalVmIds(
+  provider: Pick<VmProvider, 'name' | 'isValidVmId' | 'canonicalVmId'>,
   ids: readonly string[],
   field: (i: number) => string,
-): void {
-  ids.forEach((id, i) => {
-    if (!provider.isValidVmId(id)) {
+): string[] {
+  return ids.map((id, i) => {
+    const canonical = provider.canonicalVmId(id);
+    if (!provider.isValidVmId(canonical)) {
       throw new InvalidInputError(field(i), `not a valid ${provider.name} VM id`);
     }
+    return canonical;
   });
 }
 
-export function assertVmId(provider: VmProvider, id: string, field = 'vmId'): void {
-  assertVmIds(provider, [id], () => field);
+export function canonicalVmId(
+  provider: Pick<VmProvider, 'name' | 'isValidVmId' | 'canonicalVmId'>,
+  id: string,
+  field = 'vmId',
+): string {
+  return canonicalVmIds(provider, [id], () => field)[0]!;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { shellQuote } from '../ssh/shell-quote.ts';
-import { validateInput } from '../ssh/validate-input.ts';
+import { validateInput } from '../validate-input.ts';
 import { deployFromUploadInput, deployFromUrlInput, stopContainerInput } from './schemas.ts';
 
 /**

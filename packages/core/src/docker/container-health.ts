@@ -1,7 +1,8 @@
 import { type Dispatcher, request } from 'undici';
 import type { z } from 'zod';
+import { InvalidInputError } from '../errors.ts';
 import { resolveVmHost } from '../ssh/exec-on-vm.ts';
-import { validateInput } from '../ssh/validate-input.ts';
+import { validateInput } from '../validate-input.ts';
 import type { VmProvider } from '../vms/provider.ts';
 import { containerHealthInput } from './schemas.ts';
 
@@ -10,20 +11,34 @@ export interface ContainerHealth {
   url: string;
   healthy: boolean;
   status?: number;
-  /** The start of the answer (at most 4 KiB). */
+  /** The start of the answer (at most 4 KiB), only when asked for with `includeBody`. */
   body?: string;
   error?: string;
 }
 
 const MAX_BODY_BYTES = 4 * 1024;
 
-/** `docker.health`: GET http://<publicIp>:<port>/health with a deadline. Never throws for an unhealthy container. */
+/**
+ * `docker.health`: GET http://<publicIp>:<port>/health with a deadline. Never throws for an
+ * unhealthy container. Only ports the VM declares open (`vm.ports`; a local VM declares its own
+ * miner port) may be probed, so the call cannot reach other services on the VM or on this host.
+ * The answer's body is returned only with `includeBody` (the API gives it to operators, not viewers).
+ */
 export async function containerHealth(
   ctx: { provider: VmProvider; dispatcher?: Dispatcher },
   input: z.input<typeof containerHealthInput>,
+  options: { includeBody?: boolean } = {},
 ): Promise<ContainerHealth> {
-  const { vmId, port, timeoutMs } = validateInput(containerHealthInput, input);
-  const { host } = await resolveVmHost(ctx.provider, vmId);
+  const { vmId: given, port, timeoutMs } = validateInput(containerHealthInput, input);
+  const { vm, host } = await resolveVmHost(ctx.provider, given);
+  const vmId = vm.id;
+  if (!vm.ports.some((p) => p.port === port && p.protocol === 'tcp')) {
+    const open = vm.ports.filter((p) => p.protocol === 'tcp').map((p) => p.port);
+    throw new InvalidInputError(
+      'port',
+      `VM ${vmId} does not declare ${port}/tcp open (open: ${open.length > 0 ? open.join(', ') : 'none'})`,
+    );
+  }
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/health`;
   try {
     const response = await request(url, {
@@ -33,8 +48,12 @@ export async function containerHealth(
       bodyTimeout: timeoutMs,
       ...(ctx.dispatcher ? { dispatcher: ctx.dispatcher } : {}),
     });
-    const body = await readCapped(response.body, MAX_BODY_BYTES);
     const healthy = response.statusCode >= 200 && response.statusCode < 300;
+    if (!options.includeBody) {
+      await response.body.dump({ limit: MAX_BODY_BYTES }).catch(() => undefined);
+      return { vmId, url, healthy, status: response.statusCode };
+    }
+    const body = await readCapped(response.body, MAX_BODY_BYTES);
     return { vmId, url, healthy, status: response.statusCode, body };
   } catch (err) {
     const e = err as Error & { code?: string };

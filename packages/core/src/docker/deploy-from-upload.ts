@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { resolveVmHost } from '../ssh/exec-on-vm.ts';
-import { validateInput } from '../ssh/validate-input.ts';
+import { validateInput } from '../validate-input.ts';
 import { buildDeployFromUploadCommand } from './commands.ts';
 import type { ContainerDeployResult } from './deploy-from-url.ts';
 import { type DockerContext, runBuiltCommand } from './run-built-command.ts';
@@ -11,14 +11,15 @@ export async function deployFromUpload(
   ctx: DockerContext,
   input: z.input<typeof deployFromUploadInput>,
 ): Promise<ContainerDeployResult> {
-  const { vmId, dockerfilePath, timeoutMs, ...rest } = validateInput(deployFromUploadInput, input);
-  const { host } = await resolveVmHost(ctx.provider, vmId);
+  const { vmId: given, dockerfilePath, timeoutMs, ...rest } = validateInput(deployFromUploadInput, input);
+  const { target } = await resolveVmHost(ctx.provider, given);
+  const vmId = target.vmId;
   const built = buildDeployFromUploadCommand({ ...rest, githubToken: ctx.githubToken });
   ctx.log?.info(
     { vmId, image: rest.image, container: rest.container, port: rest.port },
     'docker.deployFromUpload',
   );
-  await ctx.ssh.upload(host, dockerfilePath, `${rest.workdir}/Dockerfile`);
-  const result = await runBuiltCommand(ctx, host, built, timeoutMs);
+  await ctx.ssh.upload(target, dockerfilePath, `${rest.workdir}/Dockerfile`);
+  const result = await runBuiltCommand(ctx, target, built, timeoutMs);
   return { vmId, image: rest.image, container: rest.container, port: rest.port, ...result };
 }

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { resolveVmHost } from '../ssh/exec-on-vm.ts';
 import type { ExecResult } from '../ssh/executor.ts';
-import { validateInput } from '../ssh/validate-input.ts';
+import { validateInput } from '../validate-input.ts';
 import { buildDeployFromUrlCommand } from './commands.ts';
 import { type DockerContext, runBuiltCommand } from './run-built-command.ts';
 import { deployFromUrlInput } from './schemas.ts';
@@ -18,13 +18,14 @@ export async function deployFromUrl(
   ctx: DockerContext,
   input: z.input<typeof deployFromUrlInput>,
 ): Promise<ContainerDeployResult> {
-  const { vmId, timeoutMs, ...rest } = validateInput(deployFromUrlInput, input);
-  const { host } = await resolveVmHost(ctx.provider, vmId);
+  const { vmId: given, timeoutMs, ...rest } = validateInput(deployFromUrlInput, input);
+  const { target } = await resolveVmHost(ctx.provider, given);
+  const vmId = target.vmId;
   const built = buildDeployFromUrlCommand({ ...rest, githubToken: ctx.githubToken });
   ctx.log?.info(
     { vmId, image: rest.image, container: rest.container, port: rest.port },
     'docker.deployFromUrl',
   );
-  const result = await runBuiltCommand(ctx, host, built, timeoutMs);
+  const result = await runBuiltCommand(ctx, target, built, timeoutMs);
   return { vmId, image: rest.image, container: rest.container, port: rest.port, ...result };
 }

@@ -27,6 +27,8 @@ let stubLog: string;
 let workdir: string;
 let ctx: DockerContext;
 let healthStatus = 200;
+/** The ports vm-1 declares open (docker.health probes only these). */
+let declaredPorts: number[] = [];
 
 /** A provider whose VMs are this machine: vm-1 has an address, vm-2 is still launching. */
 function fakeProvider(): VmProvider {
@@ -35,7 +37,7 @@ function fakeProvider(): VmProvider {
     vmName: id,
     status: publicIp ? 'Active' : 'Launching',
     publicIp,
-    ports: [],
+    ports: declaredPorts.map((port) => ({ port, protocol: 'tcp' as const })),
     osImage: null,
     datacenter: null,
     pricePerEpoch: null,
@@ -46,6 +48,7 @@ function fakeProvider(): VmProvider {
   return {
     name: 'local',
     isValidVmId: (id) => /^vm-\d+$/.test(id),
+    canonicalVmId: (id) => id.toLowerCase(),
     get: async (id) => vm(id, id === 'vm-2' ? null : '127.0.0.1'),
     deploy: unused,
     list: unused,
@@ -185,14 +188,27 @@ describe('docker on a VM over real SSH', () => {
 });
 
 describe('containerHealth', () => {
-  it('reports a container that answers /health', async () => {
+  it('reports a container that answers /health; the body only when asked for', async () => {
     healthStatus = 200;
-    const health = await containerHealth(ctx, { vmId: 'vm-1', port: httpPort });
-    expect(health).toMatchObject({ healthy: true, status: 200, body: '{"status":"ok"}' });
+    declaredPorts = [22, httpPort];
+    const health = await containerHealth(ctx, { vmId: 'VM-1', port: httpPort }, { includeBody: true });
+    expect(health).toMatchObject({ vmId: 'vm-1', healthy: true, status: 200, body: '{"status":"ok"}' });
+    const bare = await containerHealth(ctx, { vmId: 'vm-1', port: httpPort });
+    expect(bare).toMatchObject({ healthy: true, status: 200 });
+    expect(bare).not.toHaveProperty('body');
+  });
+
+  it('refuses a port the VM does not declare open, before any request', async () => {
+    declaredPorts = [22];
+    const error = await containerHealth(ctx, { vmId: 'vm-1', port: httpPort }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error).toMatchObject({ field: 'port' });
+    expect((error as Error).message).toContain('open: 22');
   });
 
   it('reports an unhealthy answer, a closed port and a silent server as unhealthy', async () => {
     healthStatus = 503;
+    declaredPorts = [httpPort, 1];
     expect(await containerHealth(ctx, { vmId: 'vm-1', port: httpPort })).toMatchObject({
       healthy: false,
       status: 503,
@@ -206,6 +222,7 @@ describe('containerHealth', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
       const port = (silent.address() as AddressInfo).port;
+      declaredPorts = [port];
       const health = await containerHealth(ctx, { vmId: 'vm-1', port, timeoutMs: 300 });
       expect(health).toMatchObject({ healthy: false, error: 'no answer within 300 ms' });
     } finally {

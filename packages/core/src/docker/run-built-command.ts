@@ -1,5 +1,5 @@
 import type { SshContext } from '../ssh/exec-on-vm.ts';
-import type { ExecResult } from '../ssh/executor.ts';
+import type { ExecResult, SshTarget } from '../ssh/executor.ts';
 import { redactSecrets } from '../ssh/shell-quote.ts';
 import type { BuiltCommand } from './commands.ts';
 
@@ -13,11 +13,11 @@ export const DOCKER_MAX_OUTPUT_BYTES = 256 * 1024;
 
 export async function runBuiltCommand(
   ctx: DockerContext,
-  host: string,
+  target: SshTarget,
   built: BuiltCommand,
   timeoutMs: number,
 ): Promise<ExecResult> {
-  const result = await ctx.ssh.exec(host, built.command, {
+  const result = await ctx.ssh.exec(target, built.command, {
     timeoutMs,
     maxOutputBytes: DOCKER_MAX_OUTPUT_BYTES,
     ...(built.stdin === undefined ? {} : { stdin: built.stdin }),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { vmIdSchema } from '../deployments/schemas.ts';
 
 /**
  * Input rules for everything that reaches a docker command on a VM. Builders quote every value
@@ -68,6 +69,16 @@ export const imageNameSchema = z
   .regex(IMAGE_REFERENCE, 'must be a Docker image reference like name or registry/name:tag (lowercase)');
 
 export const containerPortSchema = z.number().int().min(1).max(65535);
+/** The same rule for a form field, which arrives as text (the multipart upload route). */
+const containerPortFieldSchema = z
+  .union([z.number(), z.string()])
+  .transform((value, ctx) => {
+    if (typeof value === 'number') return value;
+    if (/^\d{1,5}$/.test(value)) return Number(value);
+    ctx.addIssue({ code: 'custom', message: 'must be a port number' });
+    return z.NEVER;
+  })
+  .pipe(containerPortSchema);
 
 export const DEFAULT_WORKDIR = 'tensornode-miner';
 export const DEFAULT_IMAGE = 'tensornode-miner';
@@ -76,7 +87,7 @@ export const DEFAULT_CONTAINER_PORT = 3000;
 /** Builds pull base images and dependencies; 20 minutes is generous, not unbounded. */
 export const DEFAULT_BUILD_TIMEOUT_MS = 20 * 60_000;
 
-const vmId = z.string().min(1).max(200);
+const vmId = vmIdSchema;
 const timeoutMs = z
   .number()
   .int()
@@ -101,7 +112,7 @@ export const deployFromUploadInput = z.object({
   workdir: workdirSchema.default(DEFAULT_WORKDIR),
   image: imageNameSchema.default(DEFAULT_IMAGE),
   container: containerNameSchema.default(DEFAULT_CONTAINER),
-  port: containerPortSchema.default(DEFAULT_CONTAINER_PORT),
+  port: containerPortFieldSchema.default(DEFAULT_CONTAINER_PORT),
   timeoutMs,
 });
 

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { resolveVmHost } from '../ssh/exec-on-vm.ts';
 import type { ExecResult } from '../ssh/executor.ts';
-import { validateInput } from '../ssh/validate-input.ts';
+import { validateInput } from '../validate-input.ts';
 import { buildStopCommand } from './commands.ts';
 import { type DockerContext, runBuiltCommand } from './run-built-command.ts';
 import { stopContainerInput } from './schemas.ts';
@@ -13,9 +13,10 @@ export async function stopContainer(
   ctx: DockerContext,
   input: z.input<typeof stopContainerInput>,
 ): Promise<ExecResult & { vmId: string; container: string }> {
-  const { vmId, container } = validateInput(stopContainerInput, input);
-  const { host } = await resolveVmHost(ctx.provider, vmId);
+  const { vmId: given, container } = validateInput(stopContainerInput, input);
+  const { target } = await resolveVmHost(ctx.provider, given);
+  const vmId = target.vmId;
   ctx.log?.info({ vmId, container }, 'docker.stop');
-  const result = await runBuiltCommand(ctx, host, buildStopCommand({ container }), STOP_TIMEOUT_MS);
+  const result = await runBuiltCommand(ctx, target, buildStopCommand({ container }), STOP_TIMEOUT_MS);
   return { vmId, container, ...result };
 }

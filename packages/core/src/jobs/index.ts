@@ -4,7 +4,7 @@ import { cleanupDeployments } from './cleanup-deployments.ts';
 import type { JobRunner } from './runner.ts';
 
 export { checkMinerHealth, type MinerHealthOptions, type MinerHealthResult } from './check-miner-health.ts';
-export { cleanupDeployments } from './cleanup-deployments.ts';
+export { type CleanupOptions, type CleanupResult, cleanupDeployments } from './cleanup-deployments.ts';
 export {
   createJobRunner,
   type JobFn,

@@ -1,15 +1,35 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createJobRepository, type DatabaseHandle, openDatabase } from '@tensornode/db';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../context.ts';
 import { createJobRunner, type JobRunner } from './runner.ts';
+
+// Every test runs on vitest's fake clock: timers and `Date` only move when the test moves them,
+// so leases of seconds expire exactly when the test says and a loaded machine cannot reorder them.
 
 let dir: string;
 let handles: DatabaseHandle[] = [];
 let runners: JobRunner[] = [];
+
+/** The runner's clock: the faked `Date`, moved by `vi.advanceTimersByTimeAsync`. */
+const clock = () => new Date();
+
+/** A pause on the fake clock that also ends when the job is aborted. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
 
 /** A second process, as far as SQLite is concerned: its own connection to the same file. */
 function connect(): DatabaseHandle {
@@ -19,19 +39,22 @@ function connect(): DatabaseHandle {
 }
 
 function runner(handle: DatabaseHandle, leaseMs = 60_000): JobRunner {
-  const r = createJobRunner({ db: handle.db, log: silentLogger, leaseMs });
+  const r = createJobRunner({ db: handle.db, log: silentLogger, leaseMs, now: clock });
   runners.push(r);
   return r;
 }
 
 beforeEach(() => {
+  vi.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z') });
   dir = mkdtempSync(join(tmpdir(), 'tensornode-jobs-'));
 });
 afterEach(async () => {
+  // Jobs still running end on abort (see `pause`), so stopping needs no timers to fire.
   await Promise.all(runners.map((r) => r.stop()));
   for (const h of handles) h.close();
   runners = [];
   handles = [];
+  vi.useRealTimers();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -40,29 +63,33 @@ describe('job runner', () => {
     let running = 0;
     let maxRunning = 0;
     let runs = 0;
-    const work = async () => {
+    const work = async (signal: AbortSignal) => {
       running += 1;
       runs += 1;
       maxRunning = Math.max(maxRunning, running);
-      await sleep(30);
+      await pause(300, signal);
       running -= 1;
     };
     const a = runner(connect());
     const b = runner(connect());
-    a.register('shared', 20, work);
-    b.register('shared', 20, work);
+    a.register('shared', 1_000, work);
+    b.register('shared', 1_000, work);
 
     // Both ask at the same moment: one runs, the other is told it is busy.
-    const outcomes = await Promise.all([a.runNow('shared'), b.runNow('shared')]);
+    const both = Promise.all([a.runNow('shared'), b.runNow('shared')]);
+    await vi.advanceTimersByTimeAsync(300);
+    const outcomes = await both;
     expect(outcomes.filter((o) => o.ran)).toHaveLength(1);
     expect(outcomes.find((o) => !o.ran)).toEqual({ ran: false, reason: 'busy' });
 
+    // Scheduled, both runners keep trying for 10 s of clock time; the job runs about once a second.
     a.start();
     b.start();
-    await sleep(600);
+    await vi.advanceTimersByTimeAsync(10_000);
     await Promise.all([a.stop(), b.stop()]);
     expect(maxRunning).toBe(1);
-    expect(runs).toBeGreaterThan(3);
+    expect(runs).toBeGreaterThanOrEqual(6);
+    expect(runs).toBeLessThanOrEqual(12);
   });
 
   it('records each run, its error, and does not re-run a job before it is due after a restart', async () => {
@@ -73,36 +100,41 @@ describe('job runner', () => {
       throw new Error('upstream said no');
     });
     first.start();
-    await sleep(100);
+    await vi.advanceTimersByTimeAsync(100);
     await first.stop();
     expect(calls).toBe(1);
     const row = createJobRepository(connect().db).get('flaky')!;
     expect(row).toMatchObject({ lastError: 'upstream said no', leaseOwner: null });
     expect(row.lastFinishedAt).toBeInstanceOf(Date);
 
-    // A restarted server: the job ran a moment ago, so it waits for its interval.
+    // A restarted server: the job ran a moment ago, so it waits for its interval...
     const restarted = runner(connect());
     restarted.register('flaky', 60_000, async () => {
       calls += 1;
     });
     restarted.start();
-    await sleep(100);
+    await vi.advanceTimersByTimeAsync(59_000);
     expect(calls).toBe(1);
-    expect(await restarted.runNow('flaky')).toEqual({ ran: true, error: null });
+    // ...and runs once the interval has passed.
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(calls).toBe(2);
     expect(createJobRepository(connect().db).get('flaky')!.lastError).toBeNull();
+    // runNow does not wait for the interval.
+    expect(await restarted.runNow('flaky')).toEqual({ ran: true, error: null });
+    expect(calls).toBe(3);
   });
 
   it('takes over a job whose runner died holding the lease, once the lease expires', async () => {
     const handle = connect();
     const repo = createJobRepository(handle.db);
     repo.ensure('orphaned');
-    const now = new Date();
+    const now = clock();
     expect(
       repo.acquire({
         name: 'orphaned',
         owner: 'crashed-process',
         now,
-        until: new Date(now.getTime() + 150),
+        until: new Date(now.getTime() + 5_000),
         intervalMs: 0,
       }),
     ).toBeDefined();
@@ -113,29 +145,38 @@ describe('job runner', () => {
       ran += 1;
     });
     expect(await r.runNow('orphaned')).toEqual({ ran: false, reason: 'busy' });
-    await sleep(200);
+    await vi.advanceTimersByTimeAsync(4_999);
+    expect(await r.runNow('orphaned')).toEqual({ ran: false, reason: 'busy' });
+    expect(ran).toBe(0);
+    await vi.advanceTimersByTimeAsync(2);
     expect(await r.runNow('orphaned')).toEqual({ ran: true, error: null });
     expect(ran).toBe(1);
   });
 
   it('keeps renewing the lease of a long run, so nobody takes it over meanwhile', async () => {
-    const a = runner(connect(), 90);
-    const b = runner(connect(), 90);
+    // A 3 s lease, renewed every second, on a run that takes 10 s.
+    const a = runner(connect(), 3_000);
+    const b = runner(connect(), 3_000);
     let running = 0;
     let overlap = false;
-    const work = async () => {
+    const work = async (signal: AbortSignal) => {
       running += 1;
       if (running > 1) overlap = true;
-      await sleep(400);
+      await pause(10_000, signal);
       running -= 1;
     };
     a.register('long', 10_000, work);
     b.register('long', 10_000, work);
     const first = a.runNow('long');
-    await sleep(250); // well past one lease length
+    await vi.advanceTimersByTimeAsync(6_500); // two lease lengths past the start
     expect(await b.runNow('long')).toEqual({ ran: false, reason: 'busy' });
+    await vi.advanceTimersByTimeAsync(3_500);
     expect(await first).toEqual({ ran: true, error: null });
     expect(overlap).toBe(false);
+    // Once the run has finished the lease is free again.
+    const second = b.runNow('long');
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(await second).toEqual({ ran: true, error: null });
   });
 
   it('stop() aborts a running job through its signal and waits for it to return', async () => {
@@ -145,13 +186,20 @@ describe('job runner', () => {
     r.register('slow', 60_000, async (signal) => {
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
       sawAbort = signal.aborted;
-      await sleep(50);
+      await pause(50);
       returned = true;
     });
     r.start();
-    await sleep(50);
-    await r.stop();
+    await vi.advanceTimersByTimeAsync(50);
+    let stopped = false;
+    const stopping = r.stop().then(() => {
+      stopped = true;
+    });
+    await vi.advanceTimersByTimeAsync(10);
     expect(sawAbort).toBe(true);
+    expect(stopped).toBe(false); // still waiting for the job to return
+    await vi.advanceTimersByTimeAsync(50);
+    await stopping;
     expect(returned).toBe(true);
     expect(await r.runNow('slow')).toEqual({ ran: false, reason: 'stopped' });
   });

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { createSettingsRepository, type Database } from '@tensornode/db';
 import type { Config } from '../config.ts';
 import type { Logger } from '../context.ts';
+import { UnavailableError } from '../errors.ts';
 import type { HealthProbe } from '../health/index.ts';
 import { createRewardToken, findRewardTokenId } from '../rewards/reward-token.ts';
 import type { RoundLedgerHook } from '../validation/round-summary.ts';
@@ -10,6 +11,25 @@ import type { Ledger, LedgerKind } from './ledger.ts';
 import { createOutboxHook, createOutboxWorker, type OutboxMetrics, type OutboxWorker } from './outbox.ts';
 
 export const SCORE_TOPIC_SETTING = 'score_topic_id';
+
+/** The devnet chain in DATA_DIR is run by another live process (usually the API server). */
+export class DevnetBusyError extends UnavailableError {
+  override name = 'DevnetBusyError';
+  constructor(readonly ownerPid: number) {
+    super(`the local devnet (DATA_DIR/devnet.db) is in use by process ${ownerPid}, usually the API server`);
+  }
+}
+
+/** Starts the devnet on DATA_DIR/devnet.db; a chain another process runs is a DevnetBusyError. */
+async function startDevnetOnDataDir(config: Config, ports: { grpcPort: number; mirrorPort: number }) {
+  const { startDevnet, DevnetInUseError } = await import('@tensornode/devnet');
+  try {
+    return await startDevnet({ dbPath: join(config.DATA_DIR, 'devnet.db'), ...ports });
+  } catch (error) {
+    if (error instanceof DevnetInUseError) throw new DevnetBusyError(error.ownerPid);
+    throw error;
+  }
+}
 
 export interface RunningLedger {
   ledger: Ledger;
@@ -66,9 +86,7 @@ export async function startEmbeddedLedger(
       closers.push(() => ledger.close());
     } else {
       kind = 'devnet';
-      const { startDevnet } = await import('@tensornode/devnet');
-      const devnet = await startDevnet({
-        dbPath: join(config.DATA_DIR, 'devnet.db'),
+      const devnet = await startDevnetOnDataDir(config, {
         grpcPort: config.DEVNET_PORT,
         mirrorPort: config.DEVNET_MIRROR_PORT,
       });
@@ -159,9 +177,7 @@ export async function startLocalDevnet(
   config: Config,
   ports: { grpcPort?: number; mirrorPort?: number } = {},
 ) {
-  const { startDevnet } = await import('@tensornode/devnet');
-  return startDevnet({
-    dbPath: join(config.DATA_DIR, 'devnet.db'),
+  return startDevnetOnDataDir(config, {
     grpcPort: ports.grpcPort ?? config.DEVNET_PORT,
     mirrorPort: ports.mirrorPort ?? config.DEVNET_MIRROR_PORT,
   });

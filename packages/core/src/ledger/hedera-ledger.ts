@@ -133,6 +133,7 @@ function receiptOf(receipt: HederaSdk.TransactionReceipt, transactionId: string)
       : {}),
     ...(receipt.topicId ? { topicId: receipt.topicId.toString() } : {}),
     ...(receipt.tokenId ? { tokenId: receipt.tokenId.toString() } : {}),
+    ...(receipt.accountId ? { accountId: receipt.accountId.toString() } : {}),
   };
 }
 
@@ -322,24 +323,35 @@ export async function createHederaLedger(options: HederaLedgerOptions): Promise<
 
     async submitPrepared(chunks) {
       let last: LedgerReceipt | undefined;
-      for (const bytes of chunks) {
-        const tx = sdk.Transaction.fromBytes(bytes);
-        const id = tx.transactionId;
-        if (!id)
-          throw new LedgerError('INVALID_TRANSACTION_ID', 'prepared bytes carry no transaction id', false);
+      for (const [index, bytes] of chunks.entries()) {
         try {
-          await call(() => tx.execute(client));
+          const tx = sdk.Transaction.fromBytes(bytes);
+          const id = tx.transactionId;
+          if (!id)
+            throw new LedgerError('INVALID_TRANSACTION_ID', 'prepared bytes carry no transaction id', false);
+          try {
+            await call(() => tx.execute(client));
+          } catch (error) {
+            // Already accepted by a node on an earlier attempt: only its receipt is missing.
+            if (!(error instanceof LedgerError && error.status === 'DUPLICATE_TRANSACTION')) throw error;
+          }
+          last = await receiptFor(id);
+          if (last.status !== 'SUCCESS') {
+            throw new LedgerError(
+              last.status,
+              `${last.status}${HINTS[last.status] ? ` — ${HINTS[last.status]}` : ''}`,
+              false,
+            );
+          }
         } catch (error) {
-          // Already accepted by a node on an earlier attempt: only its receipt is missing.
-          if (!(error instanceof LedgerError && error.status === 'DUPLICATE_TRANSACTION')) throw error;
-        }
-        last = await receiptFor(id);
-        if (last.status !== 'SUCCESS') {
-          throw new LedgerError(
-            last.status,
-            `${last.status}${HINTS[last.status] ? ` — ${HINTS[last.status]}` : ''}`,
-            false,
-          );
+          // Say how many chunks are already on the topic: those bytes must not be sent again under a new id.
+          if (index === 0 || !(error instanceof LedgerError)) throw error;
+          throw new LedgerError(error.status, error.message, error.retryable, {
+            cause: error.cause,
+            timeout: error.timedOut,
+            precheck: error.precheck,
+            chunksConfirmed: index,
+          });
         }
       }
       if (!last) throw new LedgerError('INVALID_TRANSACTION_BODY', 'nothing to send', false);
@@ -382,6 +394,15 @@ export async function createHederaLedger(options: HederaLedgerOptions): Promise<
         .setSupplyType(sdk.TokenSupplyType.Infinite);
       const receipt = await executeSimple(tx);
       return receipt.tokenId!;
+    },
+
+    async createAccount({ initialHbar = 0 } = {}) {
+      const key = sdk.PrivateKey.generateED25519();
+      const tx = new sdk.AccountCreateTransaction()
+        .setKeyWithoutAlias(key.publicKey)
+        .setInitialBalance(new sdk.Hbar(initialHbar));
+      const receipt = await executeSimple(tx);
+      return { accountId: receipt.accountId!, privateKey: key.toStringDer() };
     },
 
     async associate(accountId, privateKey, tokenIds) {

@@ -1,4 +1,5 @@
 export {
+  DevnetBusyError,
   type RunningLedger,
   SCORE_TOPIC_SETTING,
   startEmbeddedLedger,
@@ -26,7 +27,9 @@ export {
   disabledLedgerHook,
   type OutboxMetrics,
   type OutboxWorker,
+  type RetryFailedInput,
   retryFailedEntries,
 } from './outbox.ts';
 export { type DecodedTopicMessage, listOutbox, listTopicMessages } from './read.ts';
+export { requireLedger } from './require-ledger.ts';
 export { rebuildRoundSummary, type VerifyRoundResult, verifyRound } from './verify-round.ts';

@@ -22,6 +22,7 @@ export interface LedgerReceipt {
   topicRunningHash?: string;
   topicId?: string;
   tokenId?: string;
+  accountId?: string;
 }
 
 /** A topic message as the mirror node returns it, chunks reassembled into one payload. */
@@ -128,6 +129,8 @@ export interface Ledger {
     decimals: number;
     initialSupply?: bigint;
   }): Promise<string>;
+  /** Creates an account paid by the operator, with a new ed25519 key (DER hex, for its owner only). */
+  createAccount(options?: { initialHbar?: number }): Promise<{ accountId: string; privateKey: string }>;
   /** Associates `accountId` with the tokens, signing with that account's key (DER or hex). */
   associate(accountId: string, privateKey: string, tokenIds: readonly string[]): Promise<void>;
   balance(accountId: string): Promise<TokenBalance>;
@@ -146,13 +149,16 @@ export class LedgerError extends UpstreamError {
     readonly status: string,
     message: string,
     readonly retryable: boolean,
-    options: { cause?: unknown; timeout?: boolean; precheck?: boolean } = {},
+    options: { cause?: unknown; timeout?: boolean; precheck?: boolean; chunksConfirmed?: number } = {},
   ) {
     super('hedera', message, options);
     this.precheck = options.precheck === true;
+    this.chunksConfirmed = options.chunksConfirmed ?? 0;
   }
   /** Rejected before consensus: the node never forwarded this transaction. */
   readonly precheck: boolean;
+  /** Chunks of a multi-chunk message that reached consensus before this failure (0: none did). */
+  readonly chunksConfirmed: number;
 }
 
 /** Answers that a later resend of the same bytes may turn into success. */

@@ -1,8 +1,15 @@
 import { type Dispatcher, request } from 'undici';
-import { UpstreamError } from '../errors.ts';
+import { InvalidInputError, UpstreamError } from '../errors.ts';
 import type { MessagePage, MirrorTopicRecord, TopicMessage } from './ledger.ts';
 
 const PAGE_LIMIT = 100;
+
+/** A `next` link the mirror gave for this topic's messages: that path, then plain query parameters only. */
+export function isCursorFor(topicId: string, cursor: string): boolean {
+  const prefix = `/api/v1/topics/${topicId}/messages?`;
+  return cursor.startsWith(prefix) && /^[\w=&:.%-]*$/.test(cursor.slice(prefix.length));
+}
+
 /** How far back (in pages) a last chunk's earlier chunks are looked for. */
 const MAX_CHUNK_LOOKBACK_PAGES = 5;
 
@@ -115,7 +122,17 @@ export function createMirrorClient(
         status: response.statusCode,
       });
     }
-    return (await response.body.json()) as T;
+    try {
+      return (await response.body.json()) as T;
+    } catch (error) {
+      throw new UpstreamError(
+        'hedera mirror',
+        `answered HTTP ${response.statusCode} with a body that is not JSON`,
+        {
+          cause: error,
+        },
+      );
+    }
   }
 
   async function rawPage(path: string): Promise<{ records: MirrorTopicRecord[]; next: string | null }> {
@@ -152,8 +169,8 @@ export function createMirrorClient(
     async page(topicId, { limit = 25, order = 'asc', cursor }) {
       const path =
         cursor ?? `/api/v1/topics/${topicId}/messages?limit=${Math.min(limit, PAGE_LIMIT)}&order=${order}`;
-      if (!path.startsWith(`/api/v1/topics/${topicId}/messages?`)) {
-        throw new UpstreamError('hedera mirror', 'cursor does not belong to this topic');
+      if (cursor !== undefined && !isCursorFor(topicId, cursor)) {
+        throw new InvalidInputError('cursor', 'is not a cursor this API returned for the score topic');
       }
       const { records, next } = await rawPage(path);
       const known = new Map(records.map((r) => [r.sequenceNumber, r]));

@@ -14,8 +14,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../context.ts';
 import { canonicalJson } from '../validation/round-summary.ts';
 import { loadHederaSdk } from './hedera-ledger.ts';
-import type { Ledger } from './ledger.ts';
-import { createOutboxHook, createOutboxWorker, type OutboxWorker } from './outbox.ts';
+import { type Ledger, LedgerError } from './ledger.ts';
+import { createOutboxHook, createOutboxWorker, type OutboxWorker, retryFailedEntries } from './outbox.ts';
 import { allTopicMessages, devnetLedger, recordTestRound } from './testing.ts';
 
 const FAST_BACKOFF = { baseMs: 20, capMs: 200 };
@@ -103,6 +103,42 @@ describe('ledger outbox against the devnet', () => {
     expect(Buffer.from(messages[0]!.message).toString()).toBe(canonicalJson(summary));
     const round = createRoundRepository(database.db).findById(summary.roundId)!;
     expect(round.ledgerSequence).toBe(messages[0]!.sequenceNumber);
+  });
+
+  it('keeps a chunked message refused part-way with its transaction, and a retry completes it without a second copy', async () => {
+    await freshTopic();
+    const answers = Array.from({ length: 40 }, (_, i) => ({
+      vmId: `vm-${String(i).padStart(3, '0')}-${'y'.repeat(20)}`,
+      minerAddress: `0.0.${7000 + i}`,
+      score: i,
+      ok: true,
+    }));
+    const summary = recordTestRound(database.db, hook(), { answers });
+    // The first chunk reaches consensus, then the node refuses the second.
+    const refusing: Ledger = Object.create(ledger, {
+      submitPrepared: {
+        value: async (chunks: Uint8Array[]) => {
+          await ledger.submitPrepared(chunks.slice(0, 1));
+          throw new LedgerError('INVALID_SIGNATURE', 'INVALID_SIGNATURE', false, { chunksConfirmed: 1 });
+        },
+      },
+    });
+    await worker({ ledger: refusing }).drain();
+    const outbox = createOutboxRepository(database.db);
+    const failed = outbox.findByRound(summary.roundId)!;
+    expect(failed.status).toBe('failed');
+    expect(failed.lastError).toMatch(/1 of \d+ chunks reached the topic/);
+    expect(failed.transactionId).not.toBeNull();
+
+    expect(retryFailedEntries(database.db, { ids: [failed.id] })).toBe(1);
+    await worker().drain();
+    const messages = await allTopicMessages(ledger, topicId);
+    expect(messages).toHaveLength(1);
+    expect(Buffer.from(messages[0]!.message).toString()).toBe(canonicalJson(summary));
+    // The orphaned first chunk was completed, not followed by a second full copy.
+    const chunkCount = messages[0]!.chunkSequenceNumbers.length;
+    expect(messages[0]!.chunkSequenceNumbers).toEqual(Array.from({ length: chunkCount }, (_, i) => i + 1));
+    expect(outbox.findByRound(summary.roundId)?.transactionId).toBe(failed.transactionId);
   });
 
   it('keeps 50 rounds recorded while the node is down and publishes each exactly once when it returns', async () => {

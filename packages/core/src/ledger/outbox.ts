@@ -20,7 +20,9 @@ import { decodeChunks, encodeChunks } from './transaction-list.ts';
  *
  * A non-retryable failure (wrong operator key, unknown topic…) marks the entry `failed` with the
  * reason and keeps it. Failed entries are retried on the next start of the worker (the usual fix
- * is configuration plus a restart) or on demand with `retryFailed`.
+ * is configuration plus a restart) or on demand with `retryFailedEntries` (`ledger.retry`). A
+ * multi-chunk message refused part-way keeps its transaction: re-freezing it would put a second
+ * copy on the topic after the orphaned first chunks.
  */
 
 export interface OutboxMetrics {
@@ -96,6 +98,20 @@ export interface OutboxWorker {
 }
 
 const DEFAULT_BACKOFF = { baseMs: 500, capMs: 60_000 };
+
+/**
+ * A multi-chunk message that stopped part-way. It is kept with its transaction for the operator:
+ * `ledger.retry` resends the same bytes (chunks on the topic answer DUPLICATE); `republish` sends it
+ * again whole under a new id, leaving the partial copy on the topic.
+ */
+function partialMessageError(confirmed: number | null, total: number, reason: string): LedgerError {
+  const onTopic = confirmed === null ? 'some chunks' : `${confirmed} of ${total} chunks`;
+  return new LedgerError(
+    'PARTIAL_MESSAGE',
+    `${reason}; ${onTopic} reached the topic, so it was not re-sent under a new id — retry it, or republish it whole`,
+    false,
+  );
+}
 
 /** The transaction id of chunk `index` (0-based): the SDK adds one nanosecond per chunk. */
 export function chunkTransactionId(initialId: string, index: number): string {
@@ -241,6 +257,27 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       );
       return;
     }
+    if (chunkCount > 1) {
+      // The last chunk never executed; if the first did, the topic holds part of this message.
+      const firstValidUntil = new Date(
+        validStartOf(initialId).getTime() + ledger.validDurationSeconds * 1000,
+      );
+      const first = await ledger.transactionOutcome(initialId, firstValidUntil);
+      if (first.state === 'unknown') {
+        scheduleRetry(
+          entry,
+          `transaction ${initialId} expired; waiting to learn whether it executed`,
+          'TRANSACTION_EXPIRED',
+        );
+        return;
+      }
+      if (first.state === 'executed') {
+        fail(entry, partialMessageError(null, chunkCount, `transaction ${initialId} expired incomplete`), {
+          forgetTransaction: false,
+        });
+        return;
+      }
+    }
     // Provably never executed: freeze a new transaction on the next attempt.
     db.transaction((tx) => {
       const r = createOutboxRepository(tx);
@@ -303,6 +340,16 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
           : new LedgerError('ERROR', String(error), true, { cause: error });
       if (ledgerError.status === 'TRANSACTION_EXPIRED') return settleExpired(entry, chunks.length);
       if (ledgerError.retryable) return scheduleRetry(entry, ledgerError.message, ledgerError.status);
+      if (ledgerError.chunksConfirmed > 0) {
+        // Earlier chunks are on the topic: a new id would add a second copy. Keep the transaction.
+        return fail(
+          entry,
+          partialMessageError(ledgerError.chunksConfirmed, chunks.length, ledgerError.message),
+          {
+            forgetTransaction: false,
+          },
+        );
+      }
       // Rejected at precheck, or executed with a failure: either way these bytes are spent.
       return fail(entry, ledgerError, { forgetTransaction: true });
     }
@@ -405,7 +452,17 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
   };
 }
 
+export interface RetryFailedInput {
+  /** Only these entries; all failed entries when omitted. */
+  ids?: readonly number[];
+  /** Forget the stored transaction so the message is sent again whole under a new id. */
+  republish?: boolean;
+  at?: Date;
+}
+
 /** Puts failed entries back in the queue (after the cause, such as the operator key, was fixed). */
-export function retryFailedEntries(db: Database, ids?: readonly number[], at = new Date()): number {
-  return createOutboxRepository(db).retryFailed(at, ids);
+export function retryFailedEntries(db: Database, input: RetryFailedInput = {}): number {
+  return createOutboxRepository(db).retryFailed(input.at ?? new Date(), input.ids, {
+    forgetTransaction: input.republish === true,
+  });
 }

@@ -1,4 +1,5 @@
 import { createRoundRepository } from '@tensornode/db';
+import { nextRunningHash } from '@tensornode/devnet/running-hash';
 import type { CoreContext } from '../context.ts';
 import { NotFoundError } from '../errors.ts';
 import {
@@ -8,7 +9,6 @@ import {
   sha256Hex,
 } from '../validation/round-summary.ts';
 import type { Ledger, MirrorTopicRecord } from './ledger.ts';
-import { nextRunningHash } from './running-hash.ts';
 
 export interface VerifyRoundResult {
   roundId: string;

@@ -1,5 +1,12 @@
-import { createMinerScoreRepository, createRewardRepository, type RewardPayoutRow } from '@tensornode/db';
-import { UpstreamError } from '../errors.ts';
+import { randomUUID } from 'node:crypto';
+import {
+  createMinerScoreRepository,
+  createRewardRepository,
+  type Executor,
+  type RewardEpochRow,
+  type RewardPayoutRow,
+} from '@tensornode/db';
+import { ConflictError, UpstreamError } from '../errors.ts';
 import { type Ledger, LedgerError, type LedgerReceipt, type PreparedTransaction } from '../ledger/ledger.ts';
 import { validStartOf } from '../ledger/outbox.ts';
 import { epochOf, parseEpoch } from './epoch.ts';
@@ -51,9 +58,9 @@ function toView(p: RewardPayoutRow): RewardPayoutView {
   };
 }
 
-function scoresSnapshot(ctx: RewardsContext) {
+function scoresSnapshot(db: Executor) {
   // Every miner: the leaderboard query orders them, the split filters unpayable keys.
-  return createMinerScoreRepository(ctx.db).leaderboard(Number.MAX_SAFE_INTEGER);
+  return createMinerScoreRepository(db).leaderboard(Number.MAX_SAFE_INTEGER);
 }
 
 /** What an epoch pays (or paid): stored payouts once it ran, else the split of today's scores. */
@@ -74,7 +81,7 @@ export function previewRewards(ctx: Omit<RewardsContext, 'ledger'>, input: { epo
     };
   }
   const emission = ctx.config.REWARD_DAILY_EMISSION;
-  const split = splitEmission(emission, scoresSnapshot(ctx as RewardsContext));
+  const split = splitEmission(emission, scoresSnapshot(ctx.db));
   return {
     epoch,
     tokenId: findRewardTokenId(ctx) ?? null,
@@ -93,46 +100,80 @@ export function previewRewards(ctx: Omit<RewardsContext, 'ledger'>, input: { epo
   };
 }
 
+/** How long a run holds an epoch without renewing; after it, a crashed run's epoch can be resumed. */
+export const EPOCH_LEASE_MS = 5 * 60_000;
+
 /**
- * Sends a transaction at most once across crashes and reruns. `storedId` is the id recorded
- * before an earlier send: while it is valid it is resent (Hedera executes an id once); after it
- * expired, a new id is used only when the ledger says the old one never executed.
+ * Sends a transaction at most once across crashes, reruns and concurrent runs. `stored()` reads the
+ * id recorded before an earlier send: while it is valid it is resent (Hedera executes an id once);
+ * after it expired, a new id is used only when the ledger says the old one never executed.
+ * `record(id, expected)` stores a new id only if the stored one is still `expected`; when another run
+ * recorded first, its id is re-read and followed instead of sending a second transaction.
  */
 async function sendOnce(
   ledger: Ledger,
-  storedId: string | null,
+  stored: () => { sendable: string | null; current: string | null },
   prepare: (transactionId?: string) => Promise<PreparedTransaction>,
-  record: (transactionId: string) => void,
+  record: (transactionId: string, expected: string | null) => boolean,
 ): Promise<LedgerReceipt> {
-  if (storedId) {
-    const validUntil = new Date(validStartOf(storedId).getTime() + ledger.validDurationSeconds * 1000);
-    const outcome = await ledger.transactionOutcome(storedId, validUntil);
-    if (outcome.state === 'executed') {
-      if (outcome.receipt.status !== 'SUCCESS')
-        throw new LedgerError(outcome.receipt.status, outcome.receipt.status, false);
-      return outcome.receipt;
-    }
-    if (outcome.state === 'unknown') {
-      if (Date.now() >= validUntil.getTime()) {
-        throw new UpstreamError(
-          'hedera',
-          `cannot tell yet whether ${storedId} executed; run again in a minute`,
-        );
+  for (;;) {
+    const { sendable, current } = stored();
+    if (sendable) {
+      const validUntil = new Date(validStartOf(sendable).getTime() + ledger.validDurationSeconds * 1000);
+      const outcome = await ledger.transactionOutcome(sendable, validUntil);
+      if (outcome.state === 'executed') {
+        if (outcome.receipt.status !== 'SUCCESS')
+          throw new LedgerError(outcome.receipt.status, outcome.receipt.status, false);
+        return outcome.receipt;
       }
-      return ledger.submitPrepared((await prepare(storedId)).chunks);
+      if (outcome.state === 'unknown') {
+        if (Date.now() >= validUntil.getTime()) {
+          throw new UpstreamError(
+            'hedera',
+            `cannot tell yet whether ${sendable} executed; run again in a minute`,
+          );
+        }
+        return ledger.submitPrepared((await prepare(sendable)).chunks);
+      }
     }
+    const prepared = await prepare();
+    if (record(prepared.transactionId, current)) return ledger.submitPrepared(prepared.chunks);
   }
-  const prepared = await prepare();
-  record(prepared.transactionId);
-  return ledger.submitPrepared(prepared.chunks);
 }
 
-const running = new Set<string>();
+/**
+ * Takes the epoch for this run, planning it on its first run. The check and the claim happen in one
+ * IMMEDIATE transaction, so of two processes on one database exactly one gets the epoch.
+ */
+function claimEpoch(ctx: RewardsContext, epoch: string, owner: string, now: Date): RewardEpochRow {
+  return ctx.db.transaction(
+    (tx) => {
+      const repo = createRewardRepository(tx);
+      const until = new Date(now.getTime() + EPOCH_LEASE_MS);
+      const existing = repo.findEpoch(epoch);
+      if (!existing) {
+        const tokenId = requireRewardTokenId(ctx);
+        const emission = ctx.config.REWARD_DAILY_EMISSION;
+        const { shares } = splitEmission(emission, scoresSnapshot(tx));
+        repo.insertEpoch(
+          { epoch, tokenId, emission: emission.toString(), leaseOwner: owner, leaseUntil: until },
+          shares.map((s) => ({ minerAddress: s.minerAddress, amount: s.amount.toString() })),
+        );
+        ctx.log.info({ epoch, tokenId, miners: shares.length }, 'reward epoch planned');
+      } else if (!repo.claimEpoch(epoch, { owner, now, until })) {
+        throw new ConflictError(`epoch ${epoch} is already being distributed; try again when that run ends`);
+      }
+      return repo.findEpoch(epoch)!;
+    },
+    { behavior: 'immediate' },
+  );
+}
 
 /**
  * Runs an epoch: mints the daily emission and pays each miner its share of it, once. The split is
  * fixed when the epoch first runs; a rerun pays only what is still owed (crashed sends, and
- * miners that were unpaid because they had not associated the token).
+ * miners that were unpaid because they had not associated the token). The database is the lock:
+ * a second run while one holds the epoch's lease gets a ConflictError.
  */
 export async function distributeRewards(
   ctx: RewardsContext,
@@ -141,34 +182,28 @@ export async function distributeRewards(
 ): Promise<RewardsReport> {
   const now = () => ctx.now?.() ?? new Date();
   const epoch = parseEpoch(input.epoch ?? epochOf(now()), now());
-  if (running.has(epoch)) throw new UpstreamError('rewards', `epoch ${epoch} is already being distributed`);
-  running.add(epoch);
+  const owner = randomUUID();
+  const row = claimEpoch(ctx, epoch, owner, now());
+  const repo = createRewardRepository(ctx.db);
+  const keepLease = () => {
+    if (!repo.renewEpochLease(epoch, owner, new Date(now().getTime() + EPOCH_LEASE_MS)))
+      throw new ConflictError(`epoch ${epoch} was taken over by another run; this run stopped`);
+  };
   try {
-    const repo = createRewardRepository(ctx.db);
-    let row = repo.findEpoch(epoch);
-    if (!row) {
-      const tokenId = requireRewardTokenId(ctx);
-      const emission = ctx.config.REWARD_DAILY_EMISSION;
-      const { shares } = splitEmission(emission, scoresSnapshot(ctx));
-      ctx.db.transaction((tx) => {
-        createRewardRepository(tx).insertEpoch(
-          { epoch, tokenId, emission: emission.toString() },
-          shares.map((s) => ({ minerAddress: s.minerAddress, amount: s.amount.toString() })),
-        );
-      });
-      row = repo.findEpoch(epoch)!;
-      ctx.log.info({ epoch, tokenId, miners: shares.length }, 'reward epoch planned');
-    }
     const { tokenId } = row;
     const emission = BigInt(row.emission);
 
     if (row.status === 'minting') {
       onProgress({ type: 'minting', amount: emission.toString() });
+      keepLease();
       const receipt = await sendOnce(
         ctx.ledger,
-        row.mintTransactionId,
+        () => {
+          const id = repo.findEpoch(epoch)?.mintTransactionId ?? null;
+          return { sendable: id, current: id };
+        },
         (transactionId) => ctx.ledger.prepareMint(tokenId, emission, transactionId ? { transactionId } : {}),
-        (transactionId) => repo.updateEpoch(epoch, { mintTransactionId: transactionId }),
+        (transactionId, expected) => repo.setMintTransaction(epoch, transactionId, expected),
       );
       repo.updateEpoch(epoch, { status: 'minted' });
       onProgress({ type: 'minted', transactionId: receipt.transactionId });
@@ -178,11 +213,22 @@ export async function distributeRewards(
     let index = 0;
     for (const payout of owed) {
       index++;
+      keepLease();
+      // Re-read right before sending: another run may have paid or recorded it since the list was read.
+      const fresh = repo.payout(payout.id);
+      if (!fresh || fresh.status === 'paid') continue;
       const amount = BigInt(payout.amount);
       try {
         await sendOnce(
           ctx.ledger,
-          payout.status === 'pending' ? payout.transactionId : null,
+          () => {
+            const current = repo.payout(payout.id);
+            if (current?.status === 'paid')
+              throw new ConflictError(`payout to ${payout.minerAddress} was paid by another run`);
+            // An unpaid payout's id executed with a refusal: it is replaced, never resent.
+            const id = current?.transactionId ?? null;
+            return { sendable: current?.status === 'pending' ? id : null, current: id };
+          },
           (transactionId) =>
             ctx.ledger.prepareTokenTransfer(
               tokenId,
@@ -190,7 +236,7 @@ export async function distributeRewards(
               amount,
               transactionId ? { transactionId } : {},
             ),
-          (transactionId) => repo.updatePayout(payout.id, { status: 'pending', transactionId, reason: null }),
+          (transactionId, expected) => repo.setPayoutTransaction(payout.id, transactionId, expected),
         );
         repo.updatePayout(payout.id, { status: 'paid', reason: null, paidAt: now() });
         onProgress({
@@ -223,6 +269,6 @@ export async function distributeRewards(
     });
     return previewRewards(ctx, { epoch });
   } finally {
-    running.delete(epoch);
+    repo.releaseEpoch(epoch, owner);
   }
 }

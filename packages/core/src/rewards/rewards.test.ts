@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   createMinerScoreRepository,
   createRewardRepository,
@@ -8,7 +11,7 @@ import { type Devnet, startDevnet } from '@tensornode/devnet';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../config.ts';
 import { silentLogger } from '../context.ts';
-import { InvalidInputError } from '../errors.ts';
+import { ConflictError, InvalidInputError } from '../errors.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { createOutboxHook, createOutboxWorker } from '../ledger/outbox.ts';
 import { devnetLedger, recordTestRound } from '../ledger/testing.ts';
@@ -165,6 +168,72 @@ describe('rewards on the devnet', () => {
     expect(rerun.payouts[0]).toMatchObject({ status: 'paid', transactionId: paid.transactionId });
     expect((await ledger.balance(miner.accountId)).tokens[tokenId]).toBe(BigInt(paid.amount));
   }, 20_000);
+});
+
+describe('one epoch, two processes', () => {
+  let dir: string;
+  const handles: DatabaseHandle[] = [];
+  afterEach(() => {
+    for (const h of handles.splice(0)) h.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function twoHandles(): [RewardsContext, RewardsContext] {
+    dir = mkdtempSync(join(tmpdir(), 'tn-rewards-'));
+    const config = parseConfig({ REWARD_DAILY_EMISSION: '1000', DATA_DIR: dir });
+    const open = () => {
+      const h = openDatabase({ path: join(dir, 'tensornode.db') });
+      handles.push(h);
+      return { db: h.db, config, log: silentLogger, ledger } satisfies RewardsContext;
+    };
+    return [open(), open()];
+  }
+
+  it('pays each miner once when two runs on separate database handles race', async () => {
+    const [one, two] = twoHandles();
+    const { tokenId } = await createRewardToken(one, { name: 'R', symbol: 'R', decimals: 0 });
+    const miners = await Promise.all([1, 2].map(() => devnet.createAccount({ initialHbar: 5 })));
+    for (const m of miners) await ledger.associate(m.accountId, m.privateKey!, [tokenId]);
+    seedScores(one, { [miners[0]!.accountId]: 30, [miners[1]!.accountId]: 70 });
+    const epoch = new Date().toISOString().slice(0, 10);
+
+    const results = await Promise.allSettled([
+      distributeRewards(one, { epoch }),
+      distributeRewards(two, { epoch }),
+    ]);
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(refused).toHaveLength(1);
+    expect((refused[0] as PromiseRejectedResult).reason).toBeInstanceOf(ConflictError);
+    // Once the first run ended, a rerun from the other handle pays nothing again.
+    const rerun = await distributeRewards(two, { epoch });
+    expect(rerun.distributed).toBe('1000');
+
+    const balances = await Promise.all(miners.map((m) => ledger.balance(m.accountId)));
+    expect(balances.map((b) => b.tokens[tokenId])).toEqual([300n, 700n]);
+  }, 30_000);
+
+  it('resumes an epoch whose run crashed once its lease expired, and refuses while it is live', async () => {
+    const [one, two] = twoHandles();
+    const { tokenId } = await createRewardToken(one, { name: 'R', symbol: 'R', decimals: 0 });
+    const miner = await devnet.createAccount({ initialHbar: 5 });
+    await ledger.associate(miner.accountId, miner.privateKey!, [tokenId]);
+    seedScores(one, { [miner.accountId]: 50 });
+    const epoch = new Date().toISOString().slice(0, 10);
+    await distributeRewards(one, { epoch });
+    const repo = createRewardRepository(one.db);
+    const [row] = repo.payouts(epoch);
+    // A crashed run: it holds a live lease and left the payout pending after sending it.
+    repo.updatePayout(row!.id, { status: 'pending', paidAt: null });
+    const crashedUntil = new Date(Date.now() + 60_000);
+    expect(repo.claimEpoch(epoch, { owner: 'crashed', now: new Date(), until: crashedUntil })).toBe(true);
+    await expect(distributeRewards(two, { epoch })).rejects.toThrow(/already being distributed/);
+
+    const later = { ...two, now: () => new Date(crashedUntil.getTime() + 1000) };
+    const resumed = await distributeRewards(later, { epoch });
+    expect(resumed.payouts[0]?.status).toBe('paid');
+    expect((await ledger.balance(miner.accountId)).tokens[tokenId]).toBe(1000n);
+    expect(repo.findEpoch(epoch)?.leaseOwner).toBeNull();
+  }, 30_000);
 });
 
 describe('verifyRound', () => {

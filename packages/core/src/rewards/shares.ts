@@ -1,5 +1,7 @@
+import { HEDERA_ACCOUNT_PATTERN } from '../hedera-account.ts';
+
 /** Miner keys that can be paid: Hedera accounts (`vm:<id>` keys of unassigned VMs are not). */
-export const PAYABLE_ACCOUNT = /^\d+\.\d+\.\d+$/;
+export const PAYABLE_ACCOUNT = HEDERA_ACCOUNT_PATTERN;
 
 /** Scores carry up to this many decimals into the integer weights. */
 const WEIGHT_SCALE = 1_000_000;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as wait } from 'node:timers/promises';
+import pLimit from 'p-limit';
 import { type Dispatcher, request } from 'undici';
 import type { Config } from '../config.ts';
 import { UpstreamError } from '../errors.ts';
@@ -116,23 +117,6 @@ export function parseJudgeScore(reply: string): number {
   return single(numbers);
 }
 
-/** A counting semaphore: `run` waits for one of `max` slots. */
-function createLimiter(max: number) {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async function run<T>(task: () => Promise<T>): Promise<T> {
-    if (active < max) active++;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
-}
-
 const RETRYABLE_STATUS = new Set([408, 409, 425, 429]);
 
 function retryAfterMs(headers: Record<string, string | string[] | undefined>): number | undefined {
@@ -207,7 +191,7 @@ export function createLlmJudge(options: LlmJudgeOptions): Judge {
     sleep = (ms: number) => wait(ms),
   } = options;
   const url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
-  const limit = createLimiter(Math.max(1, options.concurrency));
+  const limit = pLimit(Math.max(1, options.concurrency));
   const cache = new Map<string, Promise<number>>();
   const redact = (message: string) => (apiKey ? message.replaceAll(apiKey, '[redacted]') : message);
 

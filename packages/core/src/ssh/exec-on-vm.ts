@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import type { Logger } from '../context.ts';
-import { ConflictError, InvalidInputError } from '../errors.ts';
+import { vmIdSchema } from '../deployments/schemas.ts';
+import { canonicalVmId } from '../deployments/vm-ids.ts';
+import { ConflictError } from '../errors.ts';
+import { validateInput } from '../validate-input.ts';
 import type { Vm, VmProvider } from '../vms/provider.ts';
-import type { ExecResult, SshExecutor } from './executor.ts';
-import { validateInput } from './validate-input.ts';
+import type { ExecResult, SshExecutor, SshTarget } from './executor.ts';
 
 export interface SshContext {
   provider: VmProvider;
@@ -19,8 +21,8 @@ export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024;
  * admin-only exec. It is passed as one whole string and never combined with other values; any
  * command we compose ourselves goes through the docker/ builders, which quote every value.
  */
-export const execOnVmInput = z.object({
-  vmId: z.string().min(1).max(200),
+export const execOnVmInput = z.strictObject({
+  vmId: vmIdSchema,
   command: z
     .string()
     .min(1)
@@ -41,25 +43,30 @@ export const execOnVmInput = z.object({
 });
 export type ExecOnVmInput = z.input<typeof execOnVmInput>;
 
-/** The VM's address for SSH and HTTP; the id is checked against the provider's format first. */
-export async function resolveVmHost(provider: VmProvider, vmId: string): Promise<{ vm: Vm; host: string }> {
-  if (!provider.isValidVmId(vmId)) {
-    throw new InvalidInputError('vmId', `not a valid ${provider.name} VM id`);
-  }
+/**
+ * The VM's address for SSH and HTTP; the id is checked against the provider's format first and
+ * brought to its canonical spelling. `target` is what the SSH executor takes (the id keys the
+ * pinned host key).
+ */
+export async function resolveVmHost(
+  provider: VmProvider,
+  givenVmId: string,
+): Promise<{ vm: Vm; host: string; target: SshTarget & { vmId: string } }> {
+  const vmId = canonicalVmId(provider, givenVmId);
   const vm = await provider.get(vmId);
   if (!vm.publicIp) {
     throw new ConflictError(`VM ${vmId} has no public IP yet (status ${vm.status})`);
   }
-  return { vm, host: vm.publicIp };
+  return { vm, host: vm.publicIp, target: { host: vm.publicIp, vmId: vm.id } };
 }
 
 export async function execOnVm(
   ctx: SshContext,
   input: ExecOnVmInput,
 ): Promise<ExecResult & { vmId: string }> {
-  const { vmId, command, timeoutMs, maxOutputBytes } = validateInput(execOnVmInput, input);
-  const { host } = await resolveVmHost(ctx.provider, vmId);
-  ctx.log?.info({ vmId, commandBytes: Buffer.byteLength(command) }, 'vms.exec');
-  const result = await ctx.ssh.exec(host, command, { timeoutMs, maxOutputBytes });
-  return { vmId, ...result };
+  const { command, timeoutMs, maxOutputBytes, ...rest } = validateInput(execOnVmInput, input);
+  const { target } = await resolveVmHost(ctx.provider, rest.vmId);
+  ctx.log?.info({ vmId: target.vmId, commandBytes: Buffer.byteLength(command) }, 'vms.exec');
+  const result = await ctx.ssh.exec(target, command, { timeoutMs, maxOutputBytes });
+  return { vmId: target.vmId, ...result };
 }

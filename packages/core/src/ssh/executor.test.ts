@@ -3,11 +3,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createDeploymentRepository, openDatabase } from '@tensornode/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError, UnavailableError, UpstreamError } from '../errors.ts';
 import { generateSshKeypair } from '../keys/generate-keypair.ts';
 import { startTestSshd, type TestSshd } from '../testkit/sshd.ts';
 import { createSshExecutor, type SshExecutor } from './executor.ts';
+import { createDeploymentHostKeyStore } from './host-keys.ts';
 
 const run = promisify(execFile);
 
@@ -149,5 +151,67 @@ describe('ssh connection failures', () => {
   it('says the key is missing when SSH_KEY_PATH has no file', async () => {
     const none = createSshExecutor({ privateKeyPath: join(dir, 'missing'), username: 'x', port: sshd.port });
     await expect(none.exec(sshd.host, 'true', opts)).rejects.toBeInstanceOf(UnavailableError);
+  });
+});
+
+describe('SSH host keys: trust on first use', () => {
+  const VM = '0x00000000000000000000000000000000000000aa';
+
+  it('pins the first key a VM shows and refuses that VM once its sshd has a different key', async () => {
+    const handle = openDatabase({ path: ':memory:' });
+    // A second sshd with a freshly made host key stands in for the same VM after a rebuild or MITM.
+    const rebuilt = await startTestSshd({
+      authorizedKeys: [(await readFile(`${keyPath}.pub`, 'utf8')).trim()],
+    });
+    try {
+      const store = createDeploymentHostKeyStore(handle.db, 'fluence');
+      const first = createSshExecutor({
+        privateKeyPath: keyPath,
+        username: sshd.username,
+        port: sshd.port,
+        hostKeys: store,
+      });
+      expect((await first.exec({ host: sshd.host, vmId: VM }, 'echo ok', opts)).stdout).toBe('ok\n');
+      const { stdout: printed } = await run('ssh-keygen', ['-lf', join(sshd.dir, 'host_ed25519.pub')]);
+      const pinned = createDeploymentRepository(handle.db).findById(VM)?.sshHostKey;
+      expect(printed).toContain(pinned);
+      // Same key again: accepted (a new store on the same database remembers the pin).
+      const again = createSshExecutor({
+        privateKeyPath: keyPath,
+        username: sshd.username,
+        port: sshd.port,
+        hostKeys: createDeploymentHostKeyStore(handle.db, 'fluence'),
+      });
+      expect((await again.exec({ host: sshd.host, vmId: VM }, 'true', opts)).exitCode).toBe(0);
+
+      const moved = createSshExecutor({
+        privateKeyPath: keyPath,
+        username: rebuilt.username,
+        port: rebuilt.port,
+        hostKeys: store,
+      });
+      const error = (await moved
+        .exec({ host: rebuilt.host, vmId: VM }, 'touch should-not-run', opts)
+        .catch((e: unknown) => e)) as UpstreamError;
+      expect(error).toBeInstanceOf(UpstreamError);
+      expect(error.service).toBe('SSH');
+      expect(error.message).toContain(`host key for ${VM} changed`);
+      const { stdout: newPrinted } = await run('ssh-keygen', ['-lf', join(rebuilt.dir, 'host_ed25519.pub')]);
+      expect(newPrinted).toContain(error.message.match(/SHA256:[A-Za-z0-9+/]+/)?.[0] ?? 'no fingerprint');
+      const hostKeyBase64 = (await readFile(join(rebuilt.dir, 'host_ed25519.pub'), 'utf8')).split(' ')[1]!;
+      expect(error.message).not.toContain(hostKeyBase64.slice(0, 24));
+      await expect(moved.upload({ host: rebuilt.host, vmId: VM }, `${keyPath}.pub`, '~/x')).rejects.toThrow(
+        /host key for .* changed/,
+      );
+      expect(createDeploymentRepository(handle.db).findById(VM)?.sshHostKey).toBe(pinned);
+
+      // Another VM on that sshd is a first use: accepted and pinned.
+      const other = '0x00000000000000000000000000000000000000bb';
+      expect((await moved.exec({ host: rebuilt.host, vmId: other }, 'true', opts)).exitCode).toBe(0);
+      expect(createDeploymentRepository(handle.db).findById(other)).toMatchObject({ status: 'inactive' });
+    } finally {
+      await rebuilt.stop();
+      handle.close();
+    }
   });
 });

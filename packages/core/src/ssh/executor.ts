@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { NodeSSH } from 'node-ssh';
 import { type Logger, silentLogger } from '../context.ts';
 import { NotFoundError, UnavailableError, UpstreamError } from '../errors.ts';
+import { createMemoryHostKeyStore, type HostKeyStore, hostKeyFingerprint } from './host-keys.ts';
 import { validateRemotePath } from './remote-path.ts';
 import { shellQuote } from './shell-quote.ts';
 
@@ -12,6 +13,17 @@ export interface SshExecutorOptions {
   port: number;
   connectTimeoutMs?: number;
   log?: Logger;
+  /**
+   * Where host keys are pinned (trust on first use), keyed by VM id, else by `host:port`.
+   * Default: pinned in memory for the executor's lifetime.
+   */
+  hostKeys?: HostKeyStore;
+}
+
+/** Where a command runs: the VM's address, and its id (whose host key is pinned). */
+export interface SshTarget {
+  host: string;
+  vmId?: string;
 }
 
 export interface ExecOptions {
@@ -41,9 +53,9 @@ export interface UploadResult {
 
 export interface SshExecutor {
   /** Runs `command` (a complete shell string, already quoted by its builder) with the user's login shell. */
-  exec(host: string, command: string, options: ExecOptions): Promise<ExecResult>;
+  exec(target: string | SshTarget, command: string, options: ExecOptions): Promise<ExecResult>;
   upload(
-    host: string,
+    target: string | SshTarget,
     localPath: string,
     remotePath: string,
     options?: { timeoutMs?: number },
@@ -77,8 +89,12 @@ const REMOTE_DEADLINE_SLACK_MS = 500;
 export function createSshExecutor(options: SshExecutorOptions): SshExecutor {
   const log = (options.log ?? silentLogger).child({ component: 'ssh' });
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const hostKeys = options.hostKeys ?? createMemoryHostKeyStore();
 
-  async function connect(host: string): Promise<NodeSSH> {
+  async function connect(target: SshTarget): Promise<NodeSSH> {
+    const { host } = target;
+    const pinKey = target.vmId ?? `${host}:${options.port}`;
+    let changed: string | undefined;
     let privateKey: string;
     try {
       privateKey = await readFile(options.privateKeyPath, 'utf8');
@@ -96,20 +112,39 @@ export function createSshExecutor(options: SshExecutorOptions): SshExecutor {
         username: options.username,
         privateKey,
         readyTimeout: connectTimeoutMs,
-        // Fluence VMs come with fresh host keys we have no way to know in advance.
-        hostVerifier: () => true,
+        // Fluence VMs come with fresh host keys we cannot know in advance: trust on first use,
+        // then refuse any other key (a changed key means a rebuilt VM or a man in the middle).
+        hostVerifier: (key: Buffer) => {
+          const fingerprint = hostKeyFingerprint(key);
+          if (hostKeys.trust(pinKey, fingerprint) === fingerprint) return true;
+          changed = fingerprint;
+          return false;
+        },
       });
     } catch (err) {
       ssh.dispose();
+      if (changed) {
+        log.warn({ vmId: target.vmId, host, fingerprint: changed }, 'SSH host key changed; refused');
+        throw new UpstreamError(
+          'SSH',
+          `host key for ${target.vmId ?? host} changed (now ${changed}); refusing to connect. If the VM was rebuilt, clear its pinned key`,
+        );
+      }
       const { reason, timeout } = describeConnectError(err, privateKey);
       throw new UpstreamError('SSH', `connect to ${host}:${options.port} failed: ${reason}`, { timeout });
     }
     return ssh;
   }
 
-  async function exec(host: string, command: string, execOptions: ExecOptions): Promise<ExecResult> {
+  async function exec(
+    to: string | SshTarget,
+    command: string,
+    execOptions: ExecOptions,
+  ): Promise<ExecResult> {
+    const target = typeof to === 'string' ? { host: to } : to;
+    const { host } = target;
     const started = performance.now();
-    const ssh = await connect(host);
+    const ssh = await connect(target);
     const connection = ssh.connection as unknown as SshConnection;
     try {
       const result = await new Promise<Omit<ExecResult, 'durationMs'>>((resolve, reject) => {
@@ -170,11 +205,12 @@ export function createSshExecutor(options: SshExecutorOptions): SshExecutor {
   }
 
   async function upload(
-    host: string,
+    to: string | SshTarget,
     localPath: string,
     remotePath: string,
     uploadOptions: { timeoutMs?: number } = {},
   ): Promise<UploadResult> {
+    const { host, ...rest } = typeof to === 'string' ? { host: to } : to;
     const target = validateRemotePath(remotePath);
     const bytes = await stat(localPath).then(
       (s) => s.size,
@@ -183,7 +219,7 @@ export function createSshExecutor(options: SshExecutorOptions): SshExecutor {
       },
     );
     const started = performance.now();
-    const ssh = await connect(host);
+    const ssh = await connect({ host, ...rest });
     let timer: NodeJS.Timeout | undefined;
     try {
       const timeoutMs = uploadOptions.timeoutMs ?? DEFAULT_UPLOAD_TIMEOUT_MS;

@@ -1,3 +1,4 @@
+export { validateInput } from '../validate-input.ts';
 export {
   DEFAULT_EXEC_TIMEOUT_MS,
   DEFAULT_MAX_OUTPUT_BYTES,
@@ -13,8 +14,14 @@ export {
   type ExecResult,
   type SshExecutor,
   type SshExecutorOptions,
+  type SshTarget,
   type UploadResult,
 } from './executor.ts';
+export {
+  createDeploymentHostKeyStore,
+  createMemoryHostKeyStore,
+  type HostKeyStore,
+  hostKeyFingerprint,
+} from './host-keys.ts';
 export { validateRemotePath } from './remote-path.ts';
 export { redactSecrets, shellQuote } from './shell-quote.ts';
-export { validateInput } from './validate-input.ts';

@@ -25,6 +25,8 @@ export interface FluenceStandInOptions {
   progress?: { gets: number } | { ms: number };
   /** Price per VM per epoch in USDC. Default "0.25". */
   pricePerEpoch?: string;
+  /** Issue ids in mixed case, as Fluence's EIP-55 checksummed ids are. Ids match in any case. */
+  mixedCaseIds?: boolean;
 }
 
 export interface RecordedRequest {
@@ -60,6 +62,8 @@ export interface FluenceStandIn {
   setCapacity(instances: number): void;
   /** Delays every response by `ms` until called again with 0. */
   slow(ms: number): void;
+  /** The next `times` requests are carried out but never answered (a response lost in transit). */
+  hang(times?: number): void;
   /** The next `times` requests (any route, auth or not) get `status` with `{"error": message}`. */
   fail(status: number, message: string, times?: number): void;
   close(): Promise<void>;
@@ -131,6 +135,7 @@ export async function startFluenceStandIn(options: FluenceStandInOptions): Promi
   const progress = options.progress ?? { gets: 1 };
   let capacity = options.capacity ?? 10;
   let delayMs = 0;
+  let hangs = 0;
   const failures: { status: number; message: string }[] = [];
   const vms = new Map<string, StandInVm>();
   const requests: RecordedRequest[] = [];
@@ -200,8 +205,9 @@ export async function startFluenceStandIn(options: FluenceStandInOptions): Promi
       if (req.instances > capacity) throw new HttpError(422, 'No suitable offer found');
       capacity -= req.instances;
       const created = Array.from({ length: req.instances }, () => {
+        const hex = randomBytes(20).toString('hex');
         const vm: StandInVm = {
-          id: `0x${randomBytes(20).toString('hex')}`,
+          id: `0x${options.mixedCaseIds ? [...hex].map((c, i) => (i % 2 ? c.toUpperCase() : c)).join('') : hex}`,
           vmName: req.vmConfiguration.name,
           hostname: req.vmConfiguration.hostname ?? req.vmConfiguration.name,
           osImage: req.vmConfiguration.osImage,
@@ -211,7 +217,7 @@ export async function startFluenceStandIn(options: FluenceStandInOptions): Promi
           seen: 0,
           status: 'New',
         };
-        vms.set(vm.id, vm);
+        vms.set(vm.id.toLowerCase(), vm);
         return { vmId: vm.id, vmName: vm.vmName };
       });
       return { status: 201, json: created };
@@ -233,7 +239,7 @@ export async function startFluenceStandIn(options: FluenceStandInOptions): Promi
       const { vmIds } = validate(deleteSchema, body);
       const targets = vmIds.map(findVm);
       for (const vm of targets) {
-        vms.delete(vm.id);
+        vms.delete(vm.id.toLowerCase());
         capacity += 1;
       }
       return { status: 200 };
@@ -304,6 +310,10 @@ export async function startFluenceStandIn(options: FluenceStandInOptions): Promi
     if (badJson) return send(400, { error: 'Request body is not valid JSON' });
     try {
       const result = route(method, path, body);
+      if (hangs > 0) {
+        hangs -= 1;
+        return; // done, but the answer never leaves
+      }
       send(result.status, result.json);
     } catch (error) {
       if (error instanceof HttpError) return send(error.status, { error: error.message });
@@ -329,6 +339,9 @@ export async function startFluenceStandIn(options: FluenceStandInOptions): Promi
     },
     slow: (ms) => {
       delayMs = ms;
+    },
+    hang: (times = 1) => {
+      hangs += times;
     },
     fail: (status, message, times = 1) => {
       for (let i = 0; i < times; i++) failures.push({ status, message });

@@ -149,8 +149,9 @@ async function askMiner(
       dispatcher,
       signal: controller.signal,
       reset: closeAfterAnswer,
-      headersTimeout: input.deadlineMs,
-      bodyTimeout: input.deadlineMs,
+      // Our own timer is the one deadline; undici's coarse timers (≈0.5 s ticks) only back it up.
+      headersTimeout: input.deadlineMs + 1000,
+      bodyTimeout: input.deadlineMs + 1000,
     });
     httpStatus = res.statusCode;
     if (res.statusCode < 200 || res.statusCode >= 300) {

@@ -12,17 +12,20 @@ export interface LeaderboardEntry {
   lastSeenAt: Date;
 }
 
-/** Miners by moving average, best first. Unassigned VMs appear under `vm:<vmId>`. */
+/**
+ * Miners by moving average, best first. Unassigned VMs appear under `vm:<vmId>` unless
+ * `includeUnassigned` is false.
+ */
 export function leaderboard(
   ctx: Pick<CoreContext, 'db'>,
-  input: { limit?: number } = {},
+  input: { limit?: number; includeUnassigned?: boolean } = {},
 ): LeaderboardEntry[] {
   const limit = input.limit ?? 100;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LEADERBOARD) {
     throw new InvalidInputError('limit', `must be an integer from 1 to ${MAX_LEADERBOARD}`);
   }
   return createMinerScoreRepository(ctx.db)
-    .leaderboard(limit)
+    .leaderboard(limit, { assignedOnly: input.includeUnassigned === false })
     .map(({ minerAddress, emaScore, rounds, lastScore, lastSeenAt }) => ({
       minerAddress,
       emaScore,

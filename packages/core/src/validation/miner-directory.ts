@@ -13,6 +13,13 @@ export interface RoundMiner {
  * address. Endpoint: the VM's own `minerEndpoint`, else `http://<publicIp>:<MINER_PORT><MINER_PATH>`.
  */
 export interface MinerDirectory {
+  /**
+   * The directory's one spelling of a caller's VM id (e.g. lower-case hex), or null when the id
+   * cannot be a VM id at all. Without it, ids are taken as given.
+   */
+  canonicalVmId?(id: string): string | null;
+  /** Names the kind of id in errors, e.g. "fluence". */
+  readonly vmIdKind?: string;
   resolve(vmIds?: readonly string[]): Promise<RoundMiner[]>;
 }
 

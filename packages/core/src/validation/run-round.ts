@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRoundRepository } from '@tensornode/db';
+import pLimit from 'p-limit';
 import type { Dispatcher } from 'undici';
 import type { CoreContext } from '../context.ts';
 import { ConflictError, InvalidInputError } from '../errors.ts';
@@ -162,7 +163,16 @@ async function selectMiners(
   directory: MinerDirectory,
   vmIds: readonly string[] | undefined,
 ): Promise<RoundMiner[]> {
-  const wanted = vmIds ? [...new Set(vmIds)] : undefined;
+  // The id format is checked (and ids brought to one spelling) before any miner is contacted.
+  const canonical = vmIds?.map((id, i) => {
+    const vmId = directory.canonicalVmId ? directory.canonicalVmId(id) : id;
+    if (vmId === null) {
+      const kind = directory.vmIdKind ? `${directory.vmIdKind} ` : '';
+      throw new InvalidInputError(`vmIds.${i}`, `is not a valid ${kind}VM id`);
+    }
+    return vmId;
+  });
+  const wanted = canonical ? [...new Set(canonical)] : undefined;
   const resolved = await directory.resolve(wanted);
   const seen = new Set<string>();
   const miners = resolved.filter((m) => !seen.has(m.vmId) && seen.add(m.vmId));
@@ -197,7 +207,7 @@ async function askAndScore(
 ): Promise<ScoredAnswer[]> {
   const { roundId, miners, input, method } = round;
   const results = new Array<ScoredAnswer>(miners.length);
-  const limit = createLimiter(ctx.config.SCORER_CONCURRENCY);
+  const limit = pLimit(ctx.config.SCORER_CONCURRENCY);
   const pending: Promise<void>[] = [];
   const abort = new AbortController();
   let scoringError: unknown;
@@ -271,22 +281,4 @@ function truncate(text: string, max: number): string {
   const code = text.charCodeAt(max - 1);
   // Do not leave half of a surrogate pair at the end.
   return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
-}
-
-/** Runs at most `max` of the given tasks at once, the rest in arrival order. */
-function createLimiter(max: number) {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (active < max) active++;
-    else await new Promise<void>((resolve) => waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      // Hand the slot straight to the next task, so a newcomer cannot squeeze in between.
-      const next = waiting.shift();
-      if (next) next();
-      else active--;
-    }
-  };
 }

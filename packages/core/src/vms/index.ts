@@ -7,7 +7,12 @@ import { createFluenceProvider } from './fluence/client.ts';
 import { createLocalProvider } from './local/provider.ts';
 import type { VmProvider } from './provider.ts';
 
-export { createFluenceProvider, type FluenceProviderOptions, isFluenceVmId } from './fluence/client.ts';
+export {
+  canonicalFluenceVmId,
+  createFluenceProvider,
+  type FluenceProviderOptions,
+  isFluenceVmId,
+} from './fluence/client.ts';
 export {
   createLocalProvider,
   DEFAULT_MINER_ENTRY,

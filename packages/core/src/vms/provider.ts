@@ -78,6 +78,12 @@ export interface VmProvider {
   readonly name: 'fluence' | 'local';
   /** Rejects ids this provider could never have issued, before any call goes out. */
   isValidVmId(id: string): boolean;
+  /**
+   * The one spelling of a VM id used everywhere past the edge (database rows, caches, the miner
+   * directory). Ids are case-insensitive hex for both providers, so this is the lower-case form.
+   * Only meaningful for ids `isValidVmId` accepts (after canonicalisation).
+   */
+  canonicalVmId(id: string): string;
   deploy(request: DeployRequest): Promise<DeployedVm[]>;
   list(): Promise<Vm[]>;
   get(id: string): Promise<Vm>;

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, ne, notInArray, sql } from 'drizzle-orm';
 import type { Executor } from '../client.ts';
 import { type DeploymentStatus, deployments } from '../schema.ts';
 
@@ -31,10 +31,18 @@ export function createDeploymentRepository(db: Executor) {
       instanceName: string;
       walletAddress?: string | null;
       assignedAt: Date;
-    }): Deployment {
+    }): Deployment | undefined {
+      // A row may exist already: the clean-up job can adopt a new VM as inactive before its
+      // deploy's answer is recorded. An inactive row is taken over; any other is left alone.
+      const { vmId: _vmId, provider: _provider, walletAddress, ...assignment } = row;
       return db
         .insert(deployments)
         .values({ ...row, status: 'active' })
+        .onConflictDoUpdate({
+          target: deployments.vmId,
+          set: { ...assignment, status: 'active', ...(walletAddress ? { walletAddress } : {}) },
+          setWhere: eq(deployments.status, 'inactive'),
+        })
         .returning()
         .get();
     },
@@ -51,6 +59,7 @@ export function createDeploymentRepository(db: Executor) {
     }): Deployment | undefined {
       const oldestInactive = sql`(select ${deployments.vmId} from ${deployments}
         where ${deployments.status} = 'inactive' and ${deployments.provider} = ${claim.provider}
+          and (${deployments.healthy} is null or ${deployments.healthy} <> 0)
         order by ${deployments.createdAt}, rowid limit 1)`; // rowid: insertion order breaks timestamp ties
       return db
         .update(deployments)
@@ -83,6 +92,47 @@ export function createDeploymentRepository(db: Executor) {
         .where(and(inArray(deployments.vmId, vmIds), ne(deployments.status, 'terminated')))
         .returning()
         .all();
+    },
+
+    /**
+     * The clean-up job's memory between runs: rows of `provider` whose VM is listed get
+     * `missing_since` cleared; the unlisted ones keep the first time they were missed (set now if
+     * unset). Returns the unlisted rows that were already missing on an earlier run.
+     */
+    markMissing(provider: string, listedVmIds: string[], at: Date): Deployment[] {
+      const live = and(eq(deployments.provider, provider), ne(deployments.status, 'terminated'));
+      if (listedVmIds.length > 0) {
+        db.update(deployments)
+          .set({ missingSince: null })
+          .where(and(live, inArray(deployments.vmId, listedVmIds), isNotNull(deployments.missingSince)))
+          .run();
+      }
+      const unlisted = listedVmIds.length > 0 ? notInArray(deployments.vmId, listedVmIds) : undefined;
+      const before = db
+        .select()
+        .from(deployments)
+        .where(and(live, unlisted, isNotNull(deployments.missingSince)))
+        .all();
+      db.update(deployments)
+        .set({ missingSince: at })
+        .where(and(live, unlisted, isNull(deployments.missingSince)))
+        .run();
+      return before;
+    },
+
+    /** Pins the VM's SSH host key fingerprint if none is pinned yet; returns the pinned one. */
+    pinHostKey(vmId: string, fingerprint: string): string | undefined {
+      db.update(deployments)
+        .set({ sshHostKey: fingerprint })
+        .where(and(eq(deployments.vmId, vmId), isNull(deployments.sshHostKey)))
+        .run();
+      return (
+        db
+          .select({ sshHostKey: deployments.sshHostKey })
+          .from(deployments)
+          .where(eq(deployments.vmId, vmId))
+          .get()?.sshHostKey ?? undefined
+      );
     },
 
     recordHealth(vmId: string, health: { healthy: boolean; error: string | null; at: Date }): void {

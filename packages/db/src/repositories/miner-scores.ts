@@ -1,4 +1,4 @@
-import { desc, eq, inArray, sql } from 'drizzle-orm';
+import { desc, eq, inArray, notLike, sql } from 'drizzle-orm';
 import type { Executor } from '../client.ts';
 import { minerScoreHistory, minerScores } from '../schema.ts';
 
@@ -64,11 +64,15 @@ export function createMinerScoreRepository(db: Executor) {
         .prepare();
       for (const row of rows) insert.run(row);
     },
-    /** Highest moving average first; ties go to the miner seen most recently. */
-    leaderboard(limit: number): MinerScoreRow[] {
+    /**
+     * Highest moving average first; ties go to the miner seen most recently. `assignedOnly` leaves
+     * out the `vm:<id>` rows of VMs no miner is assigned to.
+     */
+    leaderboard(limit: number, options: { assignedOnly?: boolean } = {}): MinerScoreRow[] {
       return db
         .select()
         .from(minerScores)
+        .where(options.assignedOnly ? notLike(minerScores.minerAddress, 'vm:%') : undefined)
         .orderBy(desc(minerScores.emaScore), desc(minerScores.lastSeenAt), minerScores.minerAddress)
         .limit(limit)
         .all();

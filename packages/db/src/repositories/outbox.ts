@@ -110,10 +110,14 @@ export function createOutboxRepository(db: Executor) {
       db.update(ledgerOutbox).set({ status: 'failed', lastError }).where(eq(ledgerOutbox.id, id)).run();
     },
     /** Failed entries become pending again (after the cause, such as a wrong key, was fixed). */
-    retryFailed(now: Date, ids?: readonly number[]): number {
+    retryFailed(now: Date, ids?: readonly number[], options: { forgetTransaction?: boolean } = {}): number {
       return db
         .update(ledgerOutbox)
-        .set({ status: 'pending', nextAttemptAt: now })
+        .set({
+          status: 'pending',
+          nextAttemptAt: now,
+          ...(options.forgetTransaction ? { transactionId: null, signedBytes: null } : {}),
+        })
         .where(and(eq(ledgerOutbox.status, 'failed'), ids ? inArray(ledgerOutbox.id, [...ids]) : undefined))
         .run().changes;
     },

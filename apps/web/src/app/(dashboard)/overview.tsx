@@ -11,7 +11,7 @@ export function Overview() {
   const health = useQuery(trpc.health.check.queryOptions(undefined, { refetchInterval: 10_000 }));
   const vms = useQuery(trpc.vms.list.queryOptions());
   const rounds = useQuery(trpc.validation.rounds.queryOptions({ limit: 5 }));
-  const miners = useQuery(trpc.miners.leaderboard.queryOptions({ limit: 5 }));
+  const miners = useQuery(trpc.miners.leaderboard.queryOptions({ limit: 5, includeUnassigned: true }));
 
   return (
     <>

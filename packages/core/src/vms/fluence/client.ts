@@ -15,6 +15,11 @@ export function isFluenceVmId(id: string): boolean {
   return FLUENCE_VM_ID.test(id);
 }
 
+/** Hex addresses are case-insensitive (EIP-55 case is only a checksum): we keep them lower-case. */
+export function canonicalFluenceVmId(id: string): string {
+  return id.toLowerCase();
+}
+
 export interface FluenceProviderOptions {
   apiKey: string;
   /** e.g. `https://api.fluence.dev` (no trailing `/vms/v3`). */
@@ -240,7 +245,7 @@ export function createFluenceProvider(options: FluenceProviderOptions): VmProvid
   async function list(): Promise<Vm[]> {
     const vms = parse(z.array(vmSchema), await call('GET', '/vms/v3'), 'GET /vms/v3');
     return vms.map((vm) => ({
-      id: vm.id,
+      id: canonicalFluenceVmId(vm.id),
       vmName: vm.vmName,
       status: vm.status,
       publicIp: vm.publicIp ?? null,
@@ -256,6 +261,7 @@ export function createFluenceProvider(options: FluenceProviderOptions): VmProvid
   return {
     name: 'fluence',
     isValidVmId: isFluenceVmId,
+    canonicalVmId: canonicalFluenceVmId,
 
     async deploy(req) {
       if (!Number.isInteger(req.instances) || req.instances < 1) {
@@ -266,14 +272,16 @@ export function createFluenceProvider(options: FluenceProviderOptions): VmProvid
         instances: req.instances,
         vmConfiguration: req.vmConfiguration,
       };
-      return parse(deployedSchema, await call('POST', '/vms/v3', body), 'POST /vms/v3');
+      const deployed = parse(deployedSchema, await call('POST', '/vms/v3', body), 'POST /vms/v3');
+      return deployed.map((vm) => ({ ...vm, vmId: canonicalFluenceVmId(vm.vmId) }));
     },
 
     list,
 
     async get(id) {
       assertIds([id], () => 'vmId');
-      const vm = (await list()).find((v) => v.id.toLowerCase() === id.toLowerCase());
+      const wanted = canonicalFluenceVmId(id);
+      const vm = (await list()).find((v) => v.id === wanted);
       if (!vm) throw new NotFoundError(`VM ${id} not found on Fluence`);
       return vm;
     },

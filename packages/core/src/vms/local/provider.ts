@@ -281,7 +281,8 @@ export function createLocalProvider(options: LocalProviderOptions): LocalVmProvi
     };
   }
 
-  function live(id: string, field: string): LocalVm {
+  function live(given: string, field: string): LocalVm {
+    const id = given.toLowerCase();
     if (!isLocalVmId(id)) throw new InvalidInputError(field, 'not a local VM id (local- + 12 hex digits)');
     const row = repo.findById(id);
     if (!row || row.deletedAt) throw new NotFoundError(`VM ${id} not found`);
@@ -301,6 +302,7 @@ export function createLocalProvider(options: LocalProviderOptions): LocalVmProvi
     name: 'local',
     ready,
     isValidVmId: isLocalVmId,
+    canonicalVmId: (id) => id.toLowerCase(),
 
     async deploy(req) {
       if (closed) throw new UnavailableError('local VM provider is shut down');
@@ -337,22 +339,18 @@ export function createLocalProvider(options: LocalProviderOptions): LocalVmProvi
     },
 
     async update(updates, { force = false } = {}) {
-      updates.forEach((u, i) => {
-        live(u.id, `updates[${i}].id`);
-      });
-      assertUpdatesKeepSsh(updates, force);
-      for (const u of updates) {
+      const canonical = updates.map((u, i) => ({ ...u, id: live(u.id, `updates[${i}].id`).id }));
+      assertUpdatesKeepSsh(canonical, force);
+      for (const u of canonical) {
         if (u.vmName !== undefined) repo.rename(u.id, u.vmName);
         if (u.openPorts !== undefined) repo.setOpenPorts(u.id, u.openPorts);
       }
     },
 
     async delete(ids) {
-      ids.forEach((id, i) => {
-        live(id, `vmIds[${i}]`);
-      });
+      const canonical = ids.map((id, i) => live(id, `vmIds[${i}]`).id);
       await Promise.all(
-        ids.map(async (id) => {
+        canonical.map(async (id) => {
           await stop(id);
           repo.markDeleted(id);
           log.info({ vmId: id }, 'local VM deleted');

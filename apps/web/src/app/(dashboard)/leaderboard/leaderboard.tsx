@@ -10,7 +10,12 @@ const CHARTED = 8;
 
 export function Leaderboard() {
   const trpc = useTRPC();
-  const board = useQuery(trpc.miners.leaderboard.queryOptions({ limit: 100 }, { refetchInterval: 15_000 }));
+  const board = useQuery(
+    trpc.miners.leaderboard.queryOptions(
+      { limit: 100, includeUnassigned: true },
+      { refetchInterval: 15_000 },
+    ),
+  );
   const charted = (board.data ?? []).slice(0, CHARTED);
   const histories = useQueries({
     queries: charted.map((miner) => trpc.miners.history.queryOptions({ minerAddress: miner.minerAddress })),

@@ -13,7 +13,13 @@ type Vm = RouterOutputs['vms']['list'][number];
 
 export function Vms() {
   const trpc = useTRPC();
-  const vms = useQuery(trpc.vms.list.queryOptions(undefined, { refetchInterval: 15_000 }));
+  // Poll quickly while a VM is coming up, so it turns Active on screen without a reload.
+  const vms = useQuery(
+    trpc.vms.list.queryOptions(undefined, {
+      refetchInterval: (query) =>
+        query.state.data?.some((vm) => vm.status === 'New' || vm.status === 'Launching') ? 2_000 : 15_000,
+    }),
+  );
   return (
     <>
       <h1>VMs</h1>

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { InvalidInputError } from '../errors.ts';
+import { InvalidInputError } from './errors.ts';
 
 /** Parses a verb's input with its schema; the first problem becomes an InvalidInputError naming the field. */
 export function validateInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {

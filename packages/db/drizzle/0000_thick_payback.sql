@@ -22,7 +22,9 @@ CREATE TABLE `deployments` (
 	`terminated_at` integer,
 	`health_checked_at` integer,
 	`healthy` integer,
-	`health_error` text
+	`health_error` text,
+	`missing_since` integer,
+	`ssh_host_key` text
 );
 --> statement-breakpoint
 CREATE INDEX `deployments_status_idx` ON `deployments` (`status`,`created_at`);--> statement-breakpoint
@@ -113,6 +115,8 @@ CREATE TABLE `reward_epochs` (
 	`emission` text NOT NULL,
 	`status` text NOT NULL,
 	`mint_transaction_id` text,
+	`lease_owner` text,
+	`lease_until` integer,
 	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL,
 	`completed_at` integer
 );
