@@ -31,6 +31,8 @@ export interface BuildServerOptions {
   rateLimits?: RateLimits;
   /** JSON body limit for tRPC calls. */
   bodyLimitBytes?: number;
+  /** Redis key prefix of the rate-limit budgets (tests isolate themselves with their own). */
+  rateLimitNamespace?: string;
   /** Size limit of one uploaded file on the multipart routes. */
   uploadLimitBytes?: number;
 }
@@ -110,7 +112,18 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
 
   // Several budgets apply to one request (hour, minute, deploy), so each limiter is checked here
   // rather than through the plugin's per-route hook, which runs only the first limiter it meets.
-  await app.register(rateLimit, { global: false });
+  // With REDIS_URL the budgets live in Redis, so every API instance shares them; if Redis is away
+  // requests are let through (health reports it) rather than refused.
+  await app.register(rateLimit, {
+    global: false,
+    ...(services.redis
+      ? {
+          redis: services.redis,
+          nameSpace: options.rateLimitNamespace ?? 'tensornode:ratelimit:',
+          skipOnError: true,
+        }
+      : {}),
+  });
   const budget = (max: number, timeWindow: string, label: string, prefix: string) => ({
     max,
     label,

@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   type AdminBootstrap,
   type Config,
@@ -21,6 +23,7 @@ import { createDeploymentHostKeyStore, createSshExecutor, type SshExecutor } fro
 import type { MinerDirectory, RoundLedgerHook } from '@tensornode/core/validation';
 import { createVmProvider, type VmProvider } from '@tensornode/core/vms';
 import { type Database, type DatabaseHandle, openDatabase, pingDatabase } from '@tensornode/db';
+import { Redis } from 'ioredis';
 import { createProgressHub, type ProgressHub } from './progress-hub.ts';
 
 /**
@@ -55,6 +58,8 @@ export interface AppServices {
   judge: Judge | undefined;
   /** Round progress for `validation.onProgress` subscribers. */
   progress: ProgressHub;
+  /** Shared state for several API instances (rate-limit budgets) when REDIS_URL is set. */
+  redis: Redis | undefined;
   close(): Promise<void>;
 }
 
@@ -105,6 +110,8 @@ export async function createServices({
     const ledger = startLedger ? await startEmbeddedLedger(config, database.db, log) : null;
     if (ledger) closers.push(() => ledger.close());
     const judge = judgeFromConfig(config);
+    const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
+    if (redis) closers.push(() => redis.quit().then(() => undefined));
     const healthProbes: Record<string, HealthProbe> = {
       db: () => {
         pingDatabase(database);
@@ -118,6 +125,14 @@ export async function createServices({
       ledger: ledger ? cachedProbe(ledger.probe, UPSTREAM_PROBE_TTL_MS) : () => ({ status: 'disabled' }),
       // The judge is not called here: a health probe must not spend model tokens.
       scorer: () => ({ status: 'up', kind: judge ? `llm (${config.SCORER_MODEL})` : 'heuristic' }),
+      ...(redis
+        ? {
+            redis: async () => {
+              await redis.ping();
+              return { status: 'up' as const, kind: 'redis' };
+            },
+          }
+        : {}),
     };
     return {
       config,
@@ -137,6 +152,7 @@ export async function createServices({
       miners: createDeploymentMinerDirectory(deployments),
       judge,
       progress: createProgressHub(),
+      redis,
       async close() {
         // Last opened, first closed: workers stop before the database they write to.
         await closeAll(closers, log);
@@ -147,6 +163,41 @@ export async function createServices({
     throw error;
   }
 }
+
+/**
+ * A Redis connection that fails fast instead of queueing commands while Redis is away, so a Redis
+ * outage degrades health and rate limiting (which then lets requests through) rather than stalling
+ * requests.
+ */
+async function connectRedis(url: string, log: CoreLogger): Promise<Redis> {
+  const redis = new Redis(url, {
+    connectTimeout: 2000,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 5000),
+  });
+  let reported = false;
+  redis.on('error', (error) => {
+    if (!reported)
+      log.warn({ err: error }, 'redis unavailable; rate limits fall back to letting requests through');
+    reported = true;
+  });
+  redis.on('ready', () => {
+    reported = false;
+  });
+  // Start with the connection up when Redis is there; do not hold the start hostage when it is not.
+  // (events.once rejects on the first 'error': a refused connection settles this at once.)
+  const ready = once(redis, 'ready').then(
+    () => true,
+    () => false,
+  );
+  const late = delay(REDIS_READY_WAIT_MS, false, { ref: false });
+  if (!(await Promise.race([ready, late])))
+    log.warn('redis not ready at start; continuing without it until it is');
+  return redis;
+}
+
+const REDIS_READY_WAIT_MS = 2000;
 
 /** Runs every shutdown step once, last opened first; a failing step is logged and the rest still run. */
 async function closeAll(closers: (() => Promise<void> | void)[], log: CoreLogger): Promise<void> {

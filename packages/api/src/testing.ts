@@ -15,6 +15,7 @@ export interface TestInstanceOptions {
   database?: ':memory:' | 'file';
   dataDir?: string;
   rateLimits?: BuildServerOptions['rateLimits'];
+  rateLimitNamespace?: string;
   bodyLimitBytes?: number;
   uploadLimitBytes?: number;
   /** false: background jobs are not scheduled (tests run them with `services.jobs.runNow`). */
@@ -59,6 +60,7 @@ export async function startTestServer(options: TestInstanceOptions = {}): Promis
     ...(options.rateLimits ? { rateLimits: options.rateLimits } : {}),
     ...(options.bodyLimitBytes ? { bodyLimitBytes: options.bodyLimitBytes } : {}),
     ...(options.uploadLimitBytes ? { uploadLimitBytes: options.uploadLimitBytes } : {}),
+    ...(options.rateLimitNamespace ? { rateLimitNamespace: options.rateLimitNamespace } : {}),
   });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
