@@ -96,9 +96,10 @@ describe('VMs', () => {
     const rows = page.getByTestId('vm-table').locator('tbody tr');
     await expect.poll(() => rows.count(), { timeout: 30_000 }).toBe(2);
     await expect(rows.first().textContent()).resolves.toContain('browser-miner');
-    // The page keeps polling while the miners start; both turn Active without a reload.
+    // The page keeps polling while the miners start; both turn Active without a reload. (The VM
+    // status badge, not row text: a text match is case-insensitive and 'inactive' would match.)
     await expect
-      .poll(() => rows.filter({ hasText: 'Active' }).count(), { timeout: 90_000, interval: 1000 })
+      .poll(() => rows.locator('.status-Active').count(), { timeout: 90_000, interval: 1000 })
       .toBe(2);
     await screenshotBothWidths(page, 'vms');
   });
