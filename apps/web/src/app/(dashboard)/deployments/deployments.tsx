@@ -73,8 +73,8 @@ export function Deployments() {
                       <td>{d.minerAddress ?? '—'}</td>
                       <td>{d.instanceName ?? '—'}</td>
                       <td>{d.walletAddress ?? '—'}</td>
-                      <td>{formatDate(d.createdAt)}</td>
-                      <td>{formatDate(d.assignedAt)}</td>
+                      <td className="nowrap">{formatDate(d.createdAt)}</td>
+                      <td className="nowrap">{formatDate(d.assignedAt)}</td>
                       <td>
                         {d.status === 'active' && roleAtLeast(role, 'operator') ? (
                           <button

@@ -67,7 +67,7 @@ export function Leaderboard() {
                         </td>
                         <td>{miner.lastScore}</td>
                         <td>{miner.rounds}</td>
-                        <td>{formatDate(miner.lastSeenAt)}</td>
+                        <td className="nowrap">{formatDate(miner.lastSeenAt)}</td>
                       </tr>
                     ))}
                   </tbody>

@@ -62,7 +62,7 @@ function Outbox() {
                         </td>
                         <td>{entry.attempts}</td>
                         <td className="error">{entry.lastError ?? ''}</td>
-                        <td>{formatDate(entry.nextAttemptAt)}</td>
+                        <td className="nowrap">{formatDate(entry.nextAttemptAt)}</td>
                       </tr>
                     ))}
                   </tbody>

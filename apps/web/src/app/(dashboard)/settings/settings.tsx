@@ -88,8 +88,8 @@ function ApiTokens() {
                     <td>
                       <code>{token.prefix}…</code>
                     </td>
-                    <td>{formatDate(token.createdAt)}</td>
-                    <td>{formatDate(token.lastUsedAt)}</td>
+                    <td className="nowrap">{formatDate(token.createdAt)}</td>
+                    <td className="nowrap">{formatDate(token.lastUsedAt)}</td>
                     <td>{token.revokedAt ? `revoked ${formatDate(token.revokedAt)}` : 'active'}</td>
                     <td>
                       {token.revokedAt ? null : (

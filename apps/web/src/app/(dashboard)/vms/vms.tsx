@@ -169,7 +169,7 @@ function VmTable({ vms }: { vms: Vm[] }) {
                   {vm.deployment?.instanceName ? <div>{vm.deployment.instanceName}</div> : null}
                 </td>
                 <td>{vm.deployment?.minerAddress ?? vm.deployment?.walletAddress ?? '—'}</td>
-                <td>{formatDate(vm.createdAt)}</td>
+                <td className="nowrap">{formatDate(vm.createdAt)}</td>
                 <td>
                   <ContainerHealth vmId={vm.id} />
                 </td>
