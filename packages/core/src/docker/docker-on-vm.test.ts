@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,7 +17,8 @@ import { deployFromUrl } from './deploy-from-url.ts';
 import type { DockerContext } from './run-built-command.ts';
 import { stopContainer } from './stop-container.ts';
 
-const TOKEN = 'ghp_TestTokenValue0123456789abcdefABCD';
+// Made at run time: no token-shaped literal in the repository.
+const TOKEN = `ghp_${randomBytes(18).toString('hex')}`;
 const DOCKERFILE = 'FROM node:20-alpine\nRUN --mount=type=secret,id=github_token true\n';
 
 let dir: string;
