@@ -72,7 +72,10 @@ function stop(code: number, signal: NodeJS.Signals = 'SIGTERM'): void {
   if (stopping) return;
   stopping = true;
   process.exitCode = code;
-  for (const child of children) if (child.exitCode === null) child.kill(signal);
+  // Ctrl-C in a terminal reaches the whole process group: the children got it already, and a
+  // second signal would make the API skip its graceful shutdown. Otherwise pass the signal on.
+  const deliveredToGroup = signal === 'SIGINT' && process.stdin.isTTY === true;
+  if (!deliveredToGroup) for (const child of children) if (child.exitCode === null) child.kill(signal);
   // Whatever does not stop within the API's own grace period is killed.
   setTimeout(() => {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
@@ -82,7 +85,9 @@ function stop(code: number, signal: NodeJS.Signals = 'SIGTERM'): void {
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => stop(0, signal));
 
-start('The API', bin(API_DIR, 'tsx'), ['src/main.ts'], API_DIR, {
+// node --import tsx, not the tsx CLI: signals then reach the API process itself (the CLI's relay
+// layer did not pass SIGTERM on reliably), so a stop always runs its graceful shutdown.
+start('The API', process.execPath, ['--import', 'tsx', 'src/main.ts'], API_DIR, {
   ...process.env,
   DATA_DIR: isAbsolute(dataDir) ? dataDir : join(ROOT, dataDir),
 });
