@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { RouterOutputs } from '@tensornode/client';
 import { type FormEvent, useState } from 'react';
+import { TextField } from '../../../components/fields.tsx';
 import { formatDate, shortId } from '../../../components/format.ts';
 import { ErrorNote, QueryState } from '../../../components/query-state.tsx';
 import { RequireRole, useRole } from '../../../components/role.tsx';
@@ -128,22 +129,18 @@ function AllocateForm() {
       <h2>Allocate a VM to a miner</h2>
       <p className="muted">Reuses an inactive VM when there is one, otherwise deploys a new one.</p>
       <form onSubmit={submit} className="form inline" aria-label="Allocate">
-        <label>
-          Miner address
-          <input
-            value={minerAddress}
-            onChange={(e) => setMinerAddress(e.target.value)}
-            placeholder="0.0.1234"
-          />
-        </label>
-        <label>
-          Instance name
-          <input
-            value={instanceName}
-            onChange={(e) => setInstanceName(e.target.value)}
-            placeholder="miner-1"
-          />
-        </label>
+        <TextField
+          label="Miner address"
+          value={minerAddress}
+          onChange={setMinerAddress}
+          placeholder="0.0.1234"
+        />
+        <TextField
+          label="Instance name"
+          value={instanceName}
+          onChange={setInstanceName}
+          placeholder="miner-1"
+        />
         <button type="submit" disabled={allocate.isPending}>
           {allocate.isPending ? 'Allocating…' : 'Allocate'}
         </button>

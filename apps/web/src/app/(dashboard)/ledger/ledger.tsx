@@ -1,6 +1,7 @@
 'use client';
 
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { LoadMore } from '../../../components/fields.tsx';
 import { formatDate } from '../../../components/format.ts';
 import { ErrorNote, QueryState } from '../../../components/query-state.tsx';
 import { useTRPC } from '../../../trpc/react.tsx';
@@ -128,16 +129,7 @@ function TopicMessages() {
           </table>
         </div>
       ) : null}
-      {messages.hasNextPage ? (
-        <button
-          type="button"
-          className="secondary"
-          disabled={messages.isFetchingNextPage}
-          onClick={() => messages.fetchNextPage()}
-        >
-          {messages.isFetchingNextPage ? 'Loading…' : 'Older messages'}
-        </button>
-      ) : null}
+      <LoadMore query={messages} label="Older messages" />
     </section>
   );
 }

@@ -2,6 +2,7 @@
 
 import { useInfiniteQuery } from '@tanstack/react-query';
 import Link from 'next/link';
+import { LoadMore } from '../../../components/fields.tsx';
 import { formatDate, formatScore } from '../../../components/format.ts';
 import { ErrorNote } from '../../../components/query-state.tsx';
 import { useTRPC } from '../../../trpc/react.tsx';
@@ -60,16 +61,7 @@ export function Rounds() {
             </table>
           </div>
         ) : null}
-        {rounds.hasNextPage ? (
-          <button
-            type="button"
-            className="secondary"
-            disabled={rounds.isFetchingNextPage}
-            onClick={() => rounds.fetchNextPage()}
-          >
-            {rounds.isFetchingNextPage ? 'Loading…' : 'Older rounds'}
-          </button>
-        ) : null}
+        <LoadMore query={rounds} label="Older rounds" />
       </section>
     </>
   );

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { errorCode, type RouterInputs } from '@tensornode/client';
 import { type FormEvent, useState } from 'react';
+import { TextField } from '../../../components/fields.tsx';
 import { formatDate } from '../../../components/format.ts';
 import { ErrorNote, QueryState } from '../../../components/query-state.tsx';
 import { RequireRole, useRole } from '../../../components/role.tsx';
@@ -41,10 +42,7 @@ function ApiTokens() {
     <section className="card" aria-labelledby="api-tokens">
       <h2 id="api-tokens">API tokens</h2>
       <form onSubmit={submit} className="form inline">
-        <label>
-          Name
-          <input value={name} onChange={(e) => setName(e.target.value)} placeholder="ci bot" />
-        </label>
+        <TextField label="Name" value={name} onChange={setName} placeholder="ci bot" />
         <label>
           Role
           <select value={role} onChange={(e) => setRole(e.target.value as TokenRole)}>

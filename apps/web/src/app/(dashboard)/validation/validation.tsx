@@ -5,6 +5,7 @@ import type { RouterInputs, RouterOutputs } from '@tensornode/client';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import Link from 'next/link';
 import { type FormEvent, useRef, useState } from 'react';
+import { TextField } from '../../../components/fields.tsx';
 import { shortId } from '../../../components/format.ts';
 import { ErrorNote } from '../../../components/query-state.tsx';
 import { RequireRole } from '../../../components/role.tsx';
@@ -126,10 +127,7 @@ function RunRound() {
             Prompt
             <textarea value={prompt} onChange={(e) => setPrompt(e.target.value)} />
           </label>
-          <label>
-            Ground truth
-            <input value={truth} onChange={(e) => setTruth(e.target.value)} />
-          </label>
+          <TextField label="Ground truth" value={truth} onChange={setTruth} />
           <label>
             Scoring
             <select value={method} onChange={(e) => setMethod(e.target.value as Method)}>

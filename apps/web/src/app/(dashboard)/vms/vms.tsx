@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { RouterOutputs } from '@tensornode/client';
 import { type FormEvent, useState } from 'react';
+import { TextField } from '../../../components/fields.tsx';
 import { formatDate, shortId } from '../../../components/format.ts';
 import { ErrorNote, QueryState } from '../../../components/query-state.tsx';
 import { RequireRole, useRole } from '../../../components/role.tsx';
@@ -74,22 +75,18 @@ function DeployForm() {
     <section className="card">
       <h2>Deploy</h2>
       <form onSubmit={submit} className="form inline" aria-label="Deploy VMs">
-        <label>
-          Instance name
-          <input
-            value={instanceName}
-            onChange={(e) => setInstanceName(e.target.value)}
-            placeholder="miner-1"
-          />
-        </label>
-        <label>
-          Wallet address
-          <input
-            value={walletAddress}
-            onChange={(e) => setWalletAddress(e.target.value)}
-            placeholder="0.0.1234"
-          />
-        </label>
+        <TextField
+          label="Instance name"
+          value={instanceName}
+          onChange={setInstanceName}
+          placeholder="miner-1"
+        />
+        <TextField
+          label="Wallet address"
+          value={walletAddress}
+          onChange={setWalletAddress}
+          placeholder="0.0.1234"
+        />
         <label>
           Instances
           <input
@@ -310,14 +307,12 @@ function DockerPanel({ vmId, onClose }: { vmId: string; onClose: () => void }) {
           deploy.mutate({ vmId, dockerfileUrl, port });
         }}
       >
-        <label>
-          Dockerfile URL
-          <input
-            value={dockerfileUrl}
-            onChange={(e) => setDockerfileUrl(e.target.value)}
-            placeholder="https://example.org/miner/Dockerfile"
-          />
-        </label>
+        <TextField
+          label="Dockerfile URL"
+          value={dockerfileUrl}
+          onChange={setDockerfileUrl}
+          placeholder="https://example.org/miner/Dockerfile"
+        />
         <label>
           Port
           <input type="number" value={port} onChange={(e) => setPort(Number(e.target.value))} />
