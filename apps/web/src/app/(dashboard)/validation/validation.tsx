@@ -4,7 +4,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { RouterInputs, RouterOutputs } from '@tensornode/client';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import Link from 'next/link';
-import { type FormEvent, useRef, useState } from 'react';
+import { type FormEvent, useState } from 'react';
 import { TextField } from '../../../components/fields.tsx';
 import { shortId } from '../../../components/format.ts';
 import { ErrorNote } from '../../../components/query-state.tsx';
@@ -26,17 +26,33 @@ interface MinerRow {
 
 interface LiveRound {
   roundId: string;
-  minerCount: number;
+  /** Known once the round has started. */
+  minerCount: number | null;
   miners: Map<string, MinerRow>;
   completed: boolean;
 }
 
-/** Folds one progress event into the live view of its round. */
+/**
+ * A random (v4) UUID. `crypto.randomUUID` exists only in secure contexts, and the dashboard may be
+ * served over plain HTTP inside an operator's network; `getRandomValues` exists everywhere.
+ */
+function newRoundId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** A live view of a round about to start: the page chose its id, so it knows which events are its own. */
+function newLiveRound(roundId: string): LiveRound {
+  return { roundId, minerCount: null, miners: new Map(), completed: false };
+}
+
+/** Folds one progress event into the live view of its round; other rounds' events change nothing. */
 function applyEvent(round: LiveRound | null, event: ProgressEvent): LiveRound | null {
-  if (event.type === 'started') {
-    return { roundId: event.roundId, minerCount: event.minerCount, miners: new Map(), completed: false };
-  }
   if (!round || round.roundId !== event.roundId) return round;
+  if (event.type === 'started') return { ...round, minerCount: event.minerCount };
   const miners = new Map(round.miners);
   if (event.type === 'answered' || event.type === 'failed' || event.type === 'scored') {
     const before = miners.get(event.vmId) ?? {
@@ -87,33 +103,29 @@ function RunRound() {
   const [truth, setTruth] = useState('51');
   const [method, setMethod] = useState<Method>('auto');
   const [live, setLive] = useState<LiveRound | null>(null);
-  // A ref, not state: events may arrive before React re-renders after the click.
-  const watching = useRef(false);
 
   const progress = useSubscription(
     trpc.validation.onProgress.subscriptionOptions(
       {},
       {
-        onData: ({ data }) => {
-          if (watching.current) setLive((round) => applyEvent(round, data));
-        },
+        // Events may arrive after the round's answer (SSE and the mutation are separate streams):
+        // they still belong to it, by id.
+        onData: ({ data }) => setLive((round) => applyEvent(round, data)),
       },
     ),
   );
   const run = useMutation(
     trpc.validation.run.mutationOptions({
-      onSettled: () => {
-        watching.current = false;
-        return queryClient.invalidateQueries({ queryKey: trpc.validation.rounds.queryKey() });
-      },
+      onSettled: () => queryClient.invalidateQueries({ queryKey: trpc.validation.rounds.queryKey() }),
     }),
   );
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    setLive(null);
-    watching.current = true;
-    run.mutate({ prompt, truth, method });
+    // The page names the round, so it can tell its events from other rounds' before the answer.
+    const roundId = newRoundId();
+    setLive(newLiveRound(roundId));
+    run.mutate({ roundId, prompt, truth, method });
   };
   const connected = progress.status === 'pending';
   const result = run.data;
@@ -153,7 +165,9 @@ function RunRound() {
           <h2>
             Round <code>{shortId(live.roundId)}</code>{' '}
             <span className="muted">
-              {live.miners.size} of {live.minerCount} miners heard from
+              {live.minerCount === null
+                ? 'starting…'
+                : `${live.miners.size} of ${live.minerCount} miners heard from`}
             </span>
           </h2>
           {live.minerCount === 0 ? (
