@@ -20,7 +20,12 @@ import { sshKeyPath } from '@tensornode/core/keys';
 import { disabledLedgerHook, type RunningLedger, startEmbeddedLedger } from '@tensornode/core/ledger';
 import { type Judge, judgeFromConfig } from '@tensornode/core/scoring';
 import { createDeploymentHostKeyStore, createSshExecutor, type SshExecutor } from '@tensornode/core/ssh';
-import type { MinerDirectory, RoundLedgerHook } from '@tensornode/core/validation';
+import {
+  createFanOutPool,
+  type FanOut,
+  type MinerDirectory,
+  type RoundLedgerHook,
+} from '@tensornode/core/validation';
 import { createVmProvider, type VmProvider } from '@tensornode/core/vms';
 import { type Database, type DatabaseHandle, openDatabase, pingDatabase } from '@tensornode/db';
 import { Redis } from 'ioredis';
@@ -54,6 +59,8 @@ export interface AppServices {
   ledgerHook: RoundLedgerHook;
   /** Which miners a validation round asks: active deployments, or the VMs named. */
   miners: MinerDirectory;
+  /** Asks a round's miners: large rounds spread over VALIDATION_THREADS worker threads. */
+  fanOut: FanOut;
   /** The LLM judge when OPENAI_API_KEY is set; the heuristic scores otherwise. */
   judge: Judge | undefined;
   /** Round progress for `validation.onProgress` subscribers. */
@@ -110,6 +117,9 @@ export async function createServices({
     const ledger = startLedger ? await startEmbeddedLedger(config, database.db, log) : null;
     if (ledger) closers.push(() => ledger.close());
     const judge = judgeFromConfig(config);
+    // Threads start with the first large round and stay until shutdown.
+    const fanOutPool = createFanOutPool({ size: config.VALIDATION_THREADS });
+    closers.push(() => fanOutPool.close());
     const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
     if (redis) closers.push(() => redis.quit().then(() => undefined));
     const healthProbes: Record<string, HealthProbe> = {
@@ -150,6 +160,7 @@ export async function createServices({
       ledger,
       ledgerHook: ledger?.hook ?? disabledLedgerHook,
       miners: createDeploymentMinerDirectory(deployments),
+      fanOut: fanOutPool.fanOut,
       judge,
       progress: createProgressHub(),
       redis,

@@ -8,6 +8,7 @@ export interface MinerHostRequest {
   behaviours: StandInBehaviour[];
   layout: 'ports' | 'paths';
   correctAnswer: string;
+  firstPort?: number;
 }
 
 process.once('message', async (request: MinerHostRequest) => {

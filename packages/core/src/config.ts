@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const optionalString = z
@@ -38,6 +39,8 @@ export const configSchema = z
 
     VALIDATION_TIMEOUT_MS: positiveInt.default(30_000),
     VALIDATION_CONCURRENCY: positiveInt.default(1024),
+    /** Worker threads for rounds of 1,000+ miners; unset: one per CPU (at most 4), none on one CPU. */
+    VALIDATION_THREADS: z.coerce.number().int().min(0).max(64).optional(),
     MINER_MAX_RESPONSE_BYTES: positiveInt.default(64 * 1024),
     SCORE_EMA_ALPHA: z.coerce.number().gt(0).max(1).default(0.1),
 
@@ -65,6 +68,7 @@ export const configSchema = z
     ...c,
     VM_PROVIDER: c.VM_PROVIDER ?? (c.FLUENCE_API_KEY ? 'fluence' : 'local'),
     HEDERA_NETWORK: c.HEDERA_NETWORK ?? (c.HEDERA_OPERATOR_ID ? 'testnet' : 'devnet'),
+    VALIDATION_THREADS: c.VALIDATION_THREADS ?? defaultValidationThreads(),
   }))
   .superRefine((c, ctx) => {
     if (c.VM_PROVIDER === 'fluence' && !c.FLUENCE_API_KEY) {
@@ -84,6 +88,15 @@ export const configSchema = z
   });
 
 export type Config = z.output<typeof configSchema>;
+
+/**
+ * A large round's fan-out is CPU-bound (a fresh connection per miner), so it is spread over the
+ * cores; with one core a worker thread would only add messages.
+ */
+function defaultValidationThreads(): number {
+  const cores = availableParallelism();
+  return cores > 1 ? Math.min(4, cores) : 0;
+}
 
 /** Names whose values are secrets: never logged, never echoed back. */
 export const SECRET_CONFIG_KEYS = [

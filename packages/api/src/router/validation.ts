@@ -96,6 +96,7 @@ export const validationRouter = {
           log: ctx.log,
           miners: services.miners,
           ledgerHook: services.ledgerHook,
+          fanOut: services.fanOut,
           judge: services.judge,
         },
         input,

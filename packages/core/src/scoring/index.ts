@@ -3,4 +3,4 @@ export { scoreHeuristic } from './heuristic.ts';
 export type { Judge, JudgeInput, LlmJudgeOptions } from './llm-judge.ts';
 export { createLlmJudge, judgeFromConfig, parseJudgeScore } from './llm-judge.ts';
 export type { ScoreAnswerInput, ScoreResult, ScoringContext, ScoringMethod } from './score-answer.ts';
-export { scoreAnswer } from './score-answer.ts';
+export { scoreAnswer, scoreWithHeuristic, usesJudge } from './score-answer.ts';

@@ -33,6 +33,17 @@ function shortCause(error: unknown): string {
   return 'unknown error';
 }
 
+/** True when `method` sends answers to the LLM judge (else they are scored, synchronously, by the heuristic). */
+export function usesJudge(ctx: ScoringContext, method: ScoringMethod): boolean {
+  return method === 'llm' || (method === 'auto' && ctx.judge !== undefined);
+}
+
+/** The heuristic's verdict as a result; what every answer gets when no judge is asked. */
+export function scoreWithHeuristic(input: ScoreAnswerInput): ScoreResult {
+  const { score, reason } = scoreHeuristic(input);
+  return { score, method: 'heuristic', reason };
+}
+
 /**
  * Scores one answer. `auto` uses the LLM judge when one is configured, else the heuristic; any
  * judge failure falls back to the heuristic and the result says so.
@@ -44,11 +55,7 @@ export async function scoreAnswer(
 ): Promise<ScoreResult> {
   const heuristic = () => scoreHeuristic(input);
   // An empty answer needs no model to grade it.
-  const wantsLlm = method === 'llm' || (method === 'auto' && ctx.judge !== undefined);
-  if (!wantsLlm || input.candidate.trim() === '') {
-    const { score, reason } = heuristic();
-    return { score, method: 'heuristic', reason };
-  }
+  if (!usesJudge(ctx, method) || input.candidate.trim() === '') return scoreWithHeuristic(input);
   if (!ctx.judge) {
     return { score: heuristic().score, method: 'heuristic', fallback: true, reason: 'llm_not_configured' };
   }

@@ -1,5 +1,6 @@
+import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { type AddressInfo, createConnection, type Socket } from 'node:net';
 
 /** How one stand-in miner answers `POST {prompt}`. */
 export type StandInBehaviour =
@@ -37,6 +38,13 @@ export interface StandInMinersOptions {
   layout?: 'ports' | 'paths';
   /** Listen backlog; raise it when many miners are dialled at once. */
   backlog?: number;
+  /**
+   * `ports` layout: miner `i` listens on `firstPort + i` instead of a port the kernel picks. A
+   * benchmark keeps thousands of listeners out of the ephemeral range its own connections draw
+   * their local ports from, where they would make every connect() search further for a free port.
+   * A port that is taken already is replaced by one the kernel picks.
+   */
+  firstPort?: number;
 }
 
 export interface StandInMiners {
@@ -59,6 +67,7 @@ export async function startStandInMiners(options: StandInMinersOptions): Promise
     wrongAnswer = 'I do not know',
     layout = 'ports',
     backlog = 511,
+    firstPort,
   } = options;
   const servers: Server[] = [];
   const sockets = new Set<Socket>();
@@ -169,16 +178,28 @@ export async function startStandInMiners(options: StandInMinersOptions): Promise
     });
   };
 
-  const listen = async (onRequest: (req: IncomingMessage, res: ServerResponse) => void): Promise<number> => {
+  const listen = async (
+    onRequest: (req: IncomingMessage, res: ServerResponse) => void,
+    port = 0,
+  ): Promise<number> => {
     const server = createServer({ requestTimeout: 0 }, onRequest);
     server.on('connection', (socket) => {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
     });
     servers.push(server);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ port: 0, host: '127.0.0.1', backlog }, resolve);
+    const bind = (p: number) =>
+      new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ port: p, host: '127.0.0.1', backlog }, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    // A wanted port something else holds is given up for one the kernel picks.
+    await bind(port).catch((error: NodeJS.ErrnoException) => {
+      if (port === 0 || error.code !== 'EADDRINUSE') throw error;
+      return bind(0);
     });
     return (server.address() as AddressInfo).port;
   };
@@ -204,7 +225,10 @@ export async function startStandInMiners(options: StandInMinersOptions): Promise
       });
     } else {
       for (const [i, b] of behaviours.entries()) {
-        const port = b.kind === 'refused' ? closedPort : await listen((req, res) => handle(i, req, res));
+        const port =
+          b.kind === 'refused'
+            ? closedPort
+            : await listen((req, res) => handle(i, req, res), firstPort === undefined ? 0 : firstPort + i);
         miners.push({ vmId: `standin-${i}`, endpoint: `http://127.0.0.1:${port}/api/chat` });
       }
     }
@@ -240,4 +264,66 @@ async function unusedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+export interface UnresponsiveListener {
+  /** An endpoint whose TCP connect never completes: the SYN is dropped. */
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A miner whose machine is up but swamped: a listening socket whose process never accepts, with its
+ * accept queue full, so the kernel drops new SYNs and a connect hangs (the client retransmits for
+ * minutes) — what a validator sees of an overloaded or firewalled VM. The listener lives in a child
+ * process whose event loop is blocked, and filler connections fill its queue.
+ */
+export async function startUnresponsiveListener(): Promise<UnresponsiveListener> {
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const s = require('node:net').createServer();
+       s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
+         process.stdout.write(String(s.address().port) + '\\n', () =>
+           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0));
+       });`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once('data', (chunk: Buffer) => resolve(Number(chunk.toString().trim())));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`listener exited with ${code}`)));
+  });
+  const fillers: Socket[] = [];
+  const close = async () => {
+    for (const socket of fillers) socket.destroy();
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }
+  };
+  try {
+    // Fill the accept queue: connections complete until it is full, then a SYN gets no answer.
+    for (;;) {
+      const socket = createConnection({ port, host: '127.0.0.1' });
+      socket.on('error', () => {});
+      fillers.push(socket);
+      const connected = await new Promise<boolean>((resolve) => {
+        const timer = setTimeout(() => resolve(false), 300);
+        socket.once('connect', () => {
+          clearTimeout(timer);
+          resolve(true);
+        });
+      });
+      if (!connected) break;
+      if (fillers.length > 16) throw new Error('the listener keeps accepting connections');
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { endpoint: `http://127.0.0.1:${port}/api/chat`, close };
 }

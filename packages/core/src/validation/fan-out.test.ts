@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countingDispatcher } from '../testkit/counting-dispatcher.ts';
-import { type StandInBehaviour, type StandInMiners, startStandInMiners } from '../testkit/stand-in-miners.ts';
-import { createFanOutAgent, type MinerAnswer, parseMinerAnswer, queryMiners } from './fan-out.ts';
+import { countBodyBytes } from '../testkit/count-body-bytes.ts';
+import {
+  type StandInBehaviour,
+  type StandInMiners,
+  startStandInMiners,
+  startUnresponsiveListener,
+} from '../testkit/stand-in-miners.ts';
+import { type MinerAnswer, parseMinerAnswer, queryMiners } from './fan-out.ts';
 
 const DEADLINE_MS = 1500;
 const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -42,10 +47,9 @@ describe('queryMiners', () => {
     ['each connection closed after its answer', 0],
   ])(
     'gives every miner its answer or the reason it has none, cutting off late ones at the deadline (%s)',
-    async (_mode, maxIdleOrigins) => {
+    async (_mode, keepAliveUpTo) => {
       const settled: number[] = [];
-      const agent = createFanOutAgent(4);
-      const counting = countingDispatcher(agent);
+      const counting = countBodyBytes();
       const started = performance.now();
       const answers = await queryMiners({
         miners: standIns.miners,
@@ -53,12 +57,11 @@ describe('queryMiners', () => {
         deadlineMs: DEADLINE_MS,
         concurrency: 4,
         maxResponseBytes: MAX_RESPONSE_BYTES,
-        maxIdleOrigins,
-        dispatcher: counting.dispatcher,
+        keepAliveUpTo,
+        interceptors: [counting.interceptor],
         onResult: (_a, i) => settled.push(i),
       });
       const wall = performance.now() - started;
-      await agent.close();
 
       answers.forEach((answer, i) => {
         const kind = cases[i]!.behaviour.kind;
@@ -113,6 +116,29 @@ describe('queryMiners', () => {
       expect(shared.hits).toEqual(shared.miners.map(() => 1));
     } finally {
       await shared.close();
+    }
+  });
+
+  it('cuts off a miner whose connection never completes at the deadline, not at a connect timeout', async () => {
+    const swamped = await startUnresponsiveListener();
+    try {
+      const started = performance.now();
+      const answers = await queryMiners({
+        miners: [{ vmId: 'swamped', endpoint: swamped.endpoint }, standIns.miners[0]!],
+        prompt: 'What is 6 x 7?',
+        deadlineMs: 800,
+        concurrency: 2,
+        maxResponseBytes: 1024,
+      });
+      const wall = performance.now() - started;
+      expect(answers.map((a) => [a.vmId, a.ok, a.reason])).toEqual([
+        ['swamped', false, 'timeout'],
+        [standIns.miners[0]!.vmId, true, null],
+      ]);
+      expect(answers[0]!.latencyMs).toBeGreaterThanOrEqual(799);
+      expect(wall).toBeLessThan(1500);
+    } finally {
+      await swamped.close();
     }
   });
 

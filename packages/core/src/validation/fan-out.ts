@@ -1,4 +1,4 @@
-import { Agent, type Dispatcher, request } from 'undici';
+import { Client, type Dispatcher } from 'undici';
 
 /** Why a miner's answer counts as no answer. */
 export const MINER_FAILURE_REASONS = [
@@ -30,37 +30,26 @@ export interface QueryMinersInput {
   deadlineMs: number;
   concurrency: number;
   maxResponseBytes: number;
-  /** Defaults to an agent created for this batch and closed after it. */
-  dispatcher?: Dispatcher;
   /** Called as each miner's answer settles, in completion order. */
   onResult?: (answer: MinerAnswer, index: number) => void;
-  /** See MAX_IDLE_ORIGINS. */
-  maxIdleOrigins?: number;
+  /** See KEEP_ALIVE_UP_TO. */
+  keepAliveUpTo?: number;
   /** Stops dispatching and aborts requests in flight (they settle as `timeout`). */
   signal?: AbortSignal;
+  /** undici interceptors composed onto every miner's connection (tests count bytes with one). */
+  interceptors?: readonly Dispatcher.DispatcherComposeInterceptor[];
 }
 
 /**
- * Above this many distinct miner origins in one batch, each connection is closed as soon as its
- * answer is read, so open sockets never exceed the requests in flight (10,000 miners fit any
- * sane fd limit). Below it, answered connections idle until the batch ends and are closed off the
- * round's critical path: undici formats an error stack for every socket it closes, which costs
- * ~0.2 ms each under a source-mapped runtime (tsx).
+ * Each miner gets a connection of its own (an undici `Client`): miners are distinct machines, and a
+ * client per miner is what lets the deadline cut off a connect that never completes. In a batch of
+ * up to this many miners, an answered connection idles until the batch ends and is closed off the
+ * round's critical path (undici formats an error stack for every socket it closes, ~0.1 ms each
+ * under a source-mapped runtime such as tsx). In a larger batch each connection is closed as soon
+ * as its answer is read, so open sockets never exceed the requests in flight and 10,000 miners fit
+ * any sane file-descriptor limit.
  */
-export const MAX_IDLE_ORIGINS = 2048;
-
-/**
- * An agent for a fan-out. `connections` caps sockets per origin (miners sharing an origin).
- * undici 7 follows no redirect unless a redirect interceptor is composed in, and none is.
- */
-export function createFanOutAgent(connectionsPerOrigin: number, idleTimeoutMs = 2_000): Agent {
-  return new Agent({
-    connections: connectionsPerOrigin,
-    pipelining: 1,
-    keepAliveTimeout: idleTimeoutMs,
-    keepAliveMaxTimeout: idleTimeoutMs,
-  });
-}
+export const KEEP_ALIVE_UP_TO = 2048;
 
 /**
  * Asks every miner the same prompt with bounded concurrency. Self-contained: miners and prompt in,
@@ -68,20 +57,19 @@ export function createFanOutAgent(connectionsPerOrigin: number, idleTimeoutMs = 
  */
 export async function queryMiners(input: QueryMinersInput): Promise<MinerAnswer[]> {
   const { miners, onResult, signal } = input;
-  const origins = countOrigins(miners);
-  const closeAfterAnswer = origins.size > (input.maxIdleOrigins ?? MAX_IDLE_ORIGINS);
-  let busiestOrigin = 1;
-  for (const count of origins.values()) busiestOrigin = Math.max(busiestOrigin, count);
-  const ownAgent = input.dispatcher
-    ? undefined
-    : createFanOutAgent(Math.min(input.concurrency, busiestOrigin));
-  const dispatcher = input.dispatcher ?? ownAgent!;
-  const body = JSON.stringify({ prompt: input.prompt });
+  const batch: Batch = {
+    body: JSON.stringify({ prompt: input.prompt }),
+    deadlineMs: input.deadlineMs,
+    maxResponseBytes: input.maxResponseBytes,
+    closeAfterAnswer: miners.length > (input.keepAliveUpTo ?? KEEP_ALIVE_UP_TO),
+    interceptors: input.interceptors ?? [],
+    inFlight: new Set(),
+    idle: [],
+  };
   const results = new Array<MinerAnswer>(miners.length);
-  // One listener on the caller's signal aborts every request in flight.
-  const inFlight = new Set<AbortController>();
+  // One listener on the caller's signal cuts off every request in flight.
   const abortAll = () => {
-    for (const c of inFlight) c.abort();
+    for (const call of batch.inFlight) call.cutOff();
   };
   signal?.addEventListener('abort', abortAll, { once: true });
   let next = 0;
@@ -89,7 +77,7 @@ export async function queryMiners(input: QueryMinersInput): Promise<MinerAnswer[
   const worker = async () => {
     while (next < miners.length && !signal?.aborted) {
       const index = next++;
-      const answer = await askMiner(miners[index]!, body, input, { dispatcher, inFlight, closeAfterAnswer });
+      const answer = await new MinerCall(miners[index]!, batch).answer;
       results[index] = answer;
       onResult?.(answer, index);
     }
@@ -100,99 +88,184 @@ export async function queryMiners(input: QueryMinersInput): Promise<MinerAnswer[
     await Promise.all(Array.from({ length: workers }, worker));
   } finally {
     signal?.removeEventListener('abort', abortAll);
-    // Every request has settled; closing the idle sockets can wait until the caller moved on.
-    if (ownAgent) setImmediate(() => ownAgent.close().catch(() => {}));
+    // Every request has settled; the idle connections can close once the caller has moved on.
+    if (batch.idle.length > 0) setImmediate(closeAll, batch.idle);
   }
   if (signal?.aborted) throw signal.reason ?? new Error('aborted');
   return results;
 }
 
-function countOrigins(miners: readonly MinerTarget[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const { endpoint } of miners) {
-    // An endpoint that is not a URL fails on its own as `unreachable`; count it as its own origin.
-    const origin = URL.canParse(endpoint) ? new URL(endpoint).origin : endpoint;
-    counts.set(origin, (counts.get(origin) ?? 0) + 1);
-  }
-  return counts;
+/** What the calls of one batch share. Nothing outlives the batch. */
+interface Batch {
+  body: string;
+  deadlineMs: number;
+  maxResponseBytes: number;
+  closeAfterAnswer: boolean;
+  interceptors: readonly Dispatcher.DispatcherComposeInterceptor[];
+  inFlight: Set<MinerCall>;
+  /** Answered connections left open until the batch ends. */
+  idle: Client[];
 }
 
-async function askMiner(
-  miner: MinerTarget,
-  body: string,
-  input: QueryMinersInput,
-  {
-    dispatcher,
-    inFlight,
-    closeAfterAnswer,
-  }: { dispatcher: Dispatcher; inFlight: Set<AbortController>; closeAfterAnswer: boolean },
-): Promise<MinerAnswer> {
-  const started = performance.now();
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), input.deadlineMs);
-  inFlight.add(controller);
-  let httpStatus: number | null = null;
-  const done = (
-    outcome: { ok: true; response: string } | { ok: false; reason: MinerFailureReason },
-  ): MinerAnswer => {
-    const base = { ...miner, latencyMs: Math.round(performance.now() - started), httpStatus };
-    return outcome.ok
-      ? { ...base, ok: true, response: outcome.response, reason: null }
-      : { ...base, ok: false, response: null, reason: outcome.reason };
-  };
+function closeAll(clients: Client[]): void {
+  for (const client of clients) client.close().catch(() => {});
+}
 
-  try {
-    const res = await request(miner.endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/plain;q=0.9' },
-      body,
-      dispatcher,
-      signal: controller.signal,
-      reset: closeAfterAnswer,
-      // Our own timer is the one deadline; undici's coarse timers (≈0.5 s ticks) only back it up.
-      headersTimeout: input.deadlineMs + 1000,
-      bodyTimeout: input.deadlineMs + 1000,
+/** Thrown into undici when we stop waiting for a miner; the answer is already settled by then. */
+class CutOff extends Error {
+  override name = 'CutOff';
+}
+
+/**
+ * One POST to one miner, driven through undici's dispatch API rather than `request()`: the body
+ * arrives as chunks into a capped buffer (no stream, no async iterator per miner), and the deadline
+ * is our own timer, which settles the answer the moment it fires whatever state the connection is
+ * in — connecting, waiting for headers, or trickling a body.
+ */
+class MinerCall implements Dispatcher.DispatchHandler {
+  readonly answer: Promise<MinerAnswer>;
+  private resolve!: (answer: MinerAnswer) => void;
+  private readonly started = performance.now();
+  private readonly timer: NodeJS.Timeout;
+  private client: Client | undefined;
+  private controller: Dispatcher.DispatchController | undefined;
+  private settled = false;
+  private httpStatus: number | null = null;
+  private contentType = '';
+  private chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor(
+    private readonly miner: MinerTarget,
+    private readonly batch: Batch,
+  ) {
+    this.answer = new Promise((resolve) => {
+      this.resolve = resolve;
     });
-    httpStatus = res.statusCode;
-    if (res.statusCode < 200 || res.statusCode >= 300) {
-      discard(res.body);
-      return done({
-        ok: false,
-        reason: res.statusCode < 400 && res.statusCode >= 300 ? 'redirect' : `http_${res.statusCode}`,
-      });
-    }
-    const declared = Number(res.headers['content-length']);
-    if (Number.isFinite(declared) && declared > input.maxResponseBytes) {
-      discard(res.body);
-      return done({ ok: false, reason: 'too_large' });
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > input.maxResponseBytes) {
-        discard(res.body);
-        return done({ ok: false, reason: 'too_large' });
-      }
-      chunks.push(chunk);
-    }
-    const parsed = parseMinerAnswer(
-      Buffer.concat(chunks, size).toString('utf8'),
-      headerValue(res.headers['content-type']),
-    );
-    return done(parsed);
-  } catch (error) {
-    return done({ ok: false, reason: controller.signal.aborted ? 'timeout' : failureReason(error) });
-  } finally {
-    clearTimeout(timer);
-    inFlight.delete(controller);
+    this.timer = setTimeout(() => this.cutOff(), batch.deadlineMs);
+    batch.inFlight.add(this);
+    this.dispatch();
   }
-}
 
-/** Drops a body we will not read; the connection closes with it. */
-function discard(body: Dispatcher.ResponseData['body']): void {
-  body.on('error', () => {});
-  body.destroy();
+  private dispatch(): void {
+    const { batch } = this;
+    let url: URL;
+    try {
+      url = new URL(this.miner.endpoint);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
+      // Undici's own timers (coarse, ≈0.5 s ticks) only back ours up.
+      const backstop = batch.deadlineMs + 1000;
+      this.client = new Client(url.origin, {
+        pipelining: 1,
+        connectTimeout: backstop,
+        headersTimeout: backstop,
+        bodyTimeout: backstop,
+      });
+    } catch {
+      this.settle({ ok: false, reason: 'unreachable' });
+      return;
+    }
+    const dispatcher =
+      batch.interceptors.length > 0 ? this.client.compose(...batch.interceptors) : this.client;
+    // undici 7 follows no redirect unless a redirect interceptor is composed in, and none is.
+    dispatcher.dispatch(
+      {
+        origin: url.origin,
+        path: url.pathname + url.search,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/plain;q=0.9' },
+        body: batch.body,
+        reset: batch.closeAfterAnswer,
+      },
+      this,
+    );
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.settled) controller.abort(new CutOff('answer no longer wanted'));
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
+    this.httpStatus = statusCode;
+    if (statusCode < 200 || statusCode >= 300) {
+      this.reject(statusCode >= 300 && statusCode < 400 ? 'redirect' : `http_${statusCode}`);
+      return;
+    }
+    const declared = Number(headers['content-length']);
+    if (Number.isFinite(declared) && declared > this.batch.maxResponseBytes) {
+      this.reject('too_large');
+      return;
+    }
+    this.contentType = headerValue(headers['content-type']);
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.settled) return;
+    this.size += chunk.length;
+    if (this.size > this.batch.maxResponseBytes) {
+      this.reject('too_large');
+      return;
+    }
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    const text = Buffer.concat(this.chunks, this.size).toString('utf8');
+    this.chunks = [];
+    this.settle(parseMinerAnswer(text, this.contentType));
+    if (this.batch.closeAfterAnswer) return; // undici closes the socket itself (`reset`)
+    if (this.client) this.batch.idle.push(this.client);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.settle({ ok: false, reason: failureReason(error) });
+    this.client?.destroy().catch(() => {});
+  }
+
+  /** The deadline passed, or the batch was aborted: settle as `timeout` and drop the connection. */
+  cutOff(): void {
+    if (this.settled) return;
+    this.settle({ ok: false, reason: 'timeout' });
+    this.hangUp();
+  }
+
+  /** Refuses what the miner is sending: settle with `reason` and drop the connection. */
+  private reject(reason: MinerFailureReason): void {
+    this.settle({ ok: false, reason });
+    this.hangUp();
+  }
+
+  private hangUp(): void {
+    const error = new CutOff('answer no longer wanted');
+    // Before the request is on a socket there is no controller; destroying the client ends a
+    // connect that may never complete.
+    if (this.controller) this.controller.abort(error);
+    else this.client?.destroy(error).catch(() => {});
+  }
+
+  private settle(outcome: { ok: true; response: string } | { ok: false; reason: MinerFailureReason }): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.batch.inFlight.delete(this);
+    this.chunks = [];
+    const base = {
+      ...this.miner,
+      latencyMs: Math.round(performance.now() - this.started),
+      httpStatus: this.httpStatus,
+    };
+    this.resolve(
+      outcome.ok
+        ? { ...base, ok: true, response: outcome.response, reason: null }
+        : { ...base, ok: false, response: null, reason: outcome.reason },
+    );
+  }
 }
 
 function headerValue(value: string | string[] | undefined): string {

@@ -1,4 +1,5 @@
 export * from './fan-out.ts';
+export { createFanOutPool, type FanOut, type FanOutPool, POOL_MIN_BATCH } from './fan-out-pool.ts';
 export { getRound } from './get-round.ts';
 export * from './leaderboard.ts';
 export * from './list-rounds.ts';

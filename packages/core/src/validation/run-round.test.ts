@@ -3,9 +3,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { parseConfig } from '../config.ts';
 import { silentLogger } from '../context.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
-import { countingDispatcher } from '../testkit/counting-dispatcher.ts';
+import { countBodyBytes } from '../testkit/count-body-bytes.ts';
 import { type StandInBehaviour, type StandInMiners, startStandInMiners } from '../testkit/stand-in-miners.ts';
-import { createFanOutAgent } from './fan-out.ts';
 import { getRound } from './get-round.ts';
 import { leaderboard, minerScoreHistory } from './leaderboard.ts';
 import { listRounds } from './list-rounds.ts';
@@ -79,15 +78,14 @@ describe('runValidationRound over stand-in miners of every behaviour', () => {
     const events: RoundProgressEvent[] = [];
     const enqueued: RoundSummary[] = [];
     const ledgerHook: RoundLedgerHook = { enqueue: (_tx, summary) => enqueued.push(summary) };
-    const agent = createFanOutAgent(4);
-    const counting = countingDispatcher(agent);
-    const ctx = makeContext(db, miners, { ledgerHook, dispatcher: counting.dispatcher });
+    const counting = countBodyBytes();
+    const ctx = makeContext(db, miners, { ledgerHook, fanOutInterceptors: [counting.interceptor] });
     const started = performance.now();
     const round = await runValidationRound(
       ctx,
       { prompt: PROMPT, truth: TRUTH, timeoutMs: DEADLINE_MS, method: 'heuristic' },
       { onProgress: (e) => events.push(e) },
-    ).finally(() => agent.close());
+    );
     const wall = performance.now() - started;
 
     // Everyone is asked at once, so the round ends about one deadline after it starts. One generous bound.

@@ -4,8 +4,16 @@ import pLimit from 'p-limit';
 import type { Dispatcher } from 'undici';
 import type { CoreContext } from '../context.ts';
 import { ConflictError, InvalidInputError } from '../errors.ts';
-import { type Judge, type ScoringMethod, scoreAnswer } from '../scoring/index.ts';
+import {
+  type Judge,
+  type ScoreResult,
+  type ScoringMethod,
+  scoreAnswer,
+  scoreWithHeuristic,
+  usesJudge,
+} from '../scoring/index.ts';
 import { type MinerAnswer, queryMiners } from './fan-out.ts';
+import type { FanOut } from './fan-out-pool.ts';
 import type { MinerDirectory, RoundMiner } from './miner-directory.ts';
 import type { RoundHooks, RoundProgressEvent } from './progress.ts';
 import { recordRoundScores } from './record-scores.ts';
@@ -23,8 +31,10 @@ export interface ValidationContext extends CoreContext {
   miners: MinerDirectory;
   ledgerHook: RoundLedgerHook;
   judge?: Judge;
-  /** An undici dispatcher shared across rounds; by default each round uses its own agent. */
-  dispatcher?: Dispatcher;
+  /** Runs the fan-out; a worker-thread pool (`createFanOutPool`) for large rounds. Default: this thread. */
+  fanOut?: FanOut;
+  /** undici interceptors composed onto every miner connection (tests count bytes with one). */
+  fanOutInterceptors?: readonly Dispatcher.DispatcherComposeInterceptor[];
 }
 
 export interface RunRoundInput {
@@ -207,6 +217,8 @@ async function askAndScore(
 ): Promise<ScoredAnswer[]> {
   const { roundId, miners, input, method } = round;
   const results = new Array<ScoredAnswer>(miners.length);
+  const scoring = { judge: ctx.judge, log: ctx.log };
+  const judged = usesJudge(scoring, method);
   const limit = pLimit(ctx.config.SCORER_CONCURRENCY);
   const pending: Promise<void>[] = [];
   const abort = new AbortController();
@@ -233,34 +245,39 @@ async function askAndScore(
       return;
     }
     emit({ type: 'answered', roundId, vmId, minerAddress, latencyMs: answer.latencyMs });
-    const scoring = limit(() =>
-      scoreAnswer(
-        { judge: ctx.judge, log: ctx.log },
-        { question: input.prompt, truth: input.truth, candidate: answer.response },
-        method,
-      ),
-    ).then(
-      (s) => {
-        const reason = s.reason ?? (s.fallback ? 'llm_fallback' : null);
-        settle(index, answer, { score: clampScore(s.score), method: s.method, reason });
-      },
-      (error: unknown) => {
-        // Our scorer failing is not the miner's fault: stop the round rather than record a 0.
-        scoringError ??= error;
-        abort.abort(error);
-      },
-    );
-    pending.push(scoring);
+    const record = (s: ScoreResult) => {
+      const reason = s.reason ?? (s.fallback ? 'llm_fallback' : null);
+      settle(index, answer, { score: clampScore(s.score), method: s.method, reason });
+    };
+    const fail = (error: unknown) => {
+      // Our scorer failing is not the miner's fault: stop the round rather than record a 0.
+      scoringError ??= error;
+      abort.abort(error);
+    };
+    const question = { question: input.prompt, truth: input.truth, candidate: answer.response };
+    if (!judged) {
+      // The heuristic is synchronous and cheap: score on the spot, no queue, no promise.
+      let result: ScoreResult;
+      try {
+        result = scoreWithHeuristic(question);
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      record(result);
+      return;
+    }
+    pending.push(limit(() => scoreAnswer(scoring, question, method)).then(record, fail));
   };
 
   try {
-    await queryMiners({
+    await (ctx.fanOut ?? queryMiners)({
       miners,
       prompt: input.prompt,
       deadlineMs: round.timeoutMs,
       concurrency: ctx.config.VALIDATION_CONCURRENCY,
       maxResponseBytes: ctx.config.MINER_MAX_RESPONSE_BYTES,
-      dispatcher: ctx.dispatcher,
+      interceptors: ctx.fanOutInterceptors,
       onResult,
       signal: abort.signal,
     });

@@ -1,19 +1,20 @@
 import type { Dispatcher } from 'undici';
 
-export interface CountingDispatcher {
-  dispatcher: Dispatcher;
+export interface BodyByteCounter {
+  /** Compose onto a dispatcher (`client.compose(interceptor)`) or pass to `queryMiners`. */
+  interceptor: Dispatcher.DispatcherComposeInterceptor;
   /** Response body bytes handed to the caller so far, per origin (`http://127.0.0.1:1234`). */
   received: Map<string, number>;
 }
 
 /**
- * Wraps a dispatcher and counts the response body bytes it delivers, per origin. A test uses it
- * to see how much of an answer a client actually read: a client that stops at its size cap makes
- * undici pause and drop the socket, so the count stays near the cap however much the server offers.
+ * Counts the response body bytes a dispatcher delivers, per origin. A test uses it to see how much
+ * of an answer a client actually read: a client that stops at its size cap makes undici drop the
+ * socket, so the count stays near the cap however much the server offers.
  */
-export function countingDispatcher(inner: Dispatcher): CountingDispatcher {
+export function countBodyBytes(): BodyByteCounter {
   const received = new Map<string, number>();
-  const dispatcher = inner.compose((dispatch) => (options, handler) => {
+  const interceptor: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (options, handler) => {
     const origin = String(options.origin);
     const count = (chunk: Buffer) => received.set(origin, (received.get(origin) ?? 0) + chunk.length);
     // Old-style handlers get `onData(chunk)`, new-style `onResponseData(controller, chunk)`.
@@ -35,6 +36,6 @@ export function countingDispatcher(inner: Dispatcher): CountingDispatcher {
       },
     });
     return dispatch(options, counted);
-  });
-  return { dispatcher, received };
+  };
+  return { interceptor, received };
 }
