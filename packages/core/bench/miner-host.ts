@@ -11,6 +11,9 @@ export interface MinerHostRequest {
   firstPort?: number;
 }
 
+// A benchmark that dies must not leave thousands of listeners behind.
+process.once('disconnect', () => process.exit(0));
+
 process.once('message', async (request: MinerHostRequest) => {
   const standIns = await startStandInMiners({ ...request, backlog: 4096 });
   process.send!({ miners: standIns.miners });

@@ -59,7 +59,7 @@ const scenarios: Scenario[] = [
     behaviour: (i) => (i % 10 === 9 ? { kind: 'silent' } : { kind: 'slow', ms: 100 }),
     deadlineMs: 2000,
     layout: 'ports',
-    repeats: 2,
+    repeats: 3,
   },
 ];
 
@@ -91,7 +91,9 @@ async function runScenario(s: Scenario): Promise<void> {
   const config = { ...parseConfig(process.env), VALIDATION_CONCURRENCY: CONCURRENCY };
   // As the API server runs rounds: large ones spread over VALIDATION_THREADS worker threads.
   const pool = createFanOutPool({ size: config.VALIDATION_THREADS });
+  const poolStarted = performance.now();
   await pool.start();
+  const poolStartMs = performance.now() - poolStarted;
   try {
     const miners = host.miners.map((m, i) => ({ ...m, minerAddress: `0.0.${10_000 + i}` }));
     const ctx = {
@@ -129,6 +131,9 @@ async function runScenario(s: Scenario): Promise<void> {
       `### ${s.name}  (${s.layout === 'ports' ? 'one port per miner' : 'one port, miner by path'})`,
     );
     console.log(
+      `  fan-out threads             ${pool.threads} (started in ${ms(poolStartMs)}, before the runs); rounds spread over them: ${pool.batchesInThreads} of ${s.repeats}`,
+    );
+    console.log(
       `  full round wall time        ${ms(round.wallMs)}   (runs: ${rounds.map((x) => ms(x.wallMs)).join(', ')})`,
     );
     console.log(
@@ -142,7 +147,7 @@ async function runScenario(s: Scenario): Promise<void> {
     console.log(`  peak RSS during round       ${mb(round.peakRss)} (before: ${mb(round.rssBefore)})`);
     console.log(`  bare node:http fan-out      ${ms(bareMs)}   (runs: ${bare.map(ms).join(', ')})`);
     console.log(
-      `  ratio round / bare          ${(round.wallMs / bareMs).toFixed(2)}×  (round − bare: ${ms(round.wallMs - bareMs)})`,
+      `  ratio round / bare          ${(round.wallMs / bareMs).toFixed(2)}×  (round − bare: ${ms(round.wallMs - bareMs)}, ${((round.wallMs - bareMs) / s.count).toFixed(3)} ms per miner)`,
     );
     console.log(
       `  sequential like the seed    ${ms(sequentialMs)} (EXTRAPOLATED from ${SEQUENTIAL_SAMPLE} miners: ${ms(sequential)})`,

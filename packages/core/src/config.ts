@@ -39,7 +39,7 @@ export const configSchema = z
 
     VALIDATION_TIMEOUT_MS: positiveInt.default(30_000),
     VALIDATION_CONCURRENCY: positiveInt.default(1024),
-    /** Worker threads for rounds of 1,000+ miners; unset: one per CPU (at most 4), none on one CPU. */
+    /** Worker threads for rounds of 4,000+ miners; unset: one per CPU (at most 4), none on one CPU. */
     VALIDATION_THREADS: z.coerce.number().int().min(0).max(64).optional(),
     MINER_MAX_RESPONSE_BYTES: positiveInt.default(64 * 1024),
     SCORE_EMA_ALPHA: z.coerce.number().gt(0).max(1).default(0.1),

@@ -9,9 +9,9 @@ import type { FromWorker, ToWorker } from './fan-out-pool.ts';
 const port = parentPort;
 if (!port) throw new Error('fan-out-worker runs as a worker thread');
 
-// Nothing here shows a stack trace to anyone: a miner's failure becomes a reason. undici formats
-// the stack of an error for every socket it closes, which under tsx's source maps costs more than
-// the request; without source maps that formatting is cheap. (Per thread: the main thread keeps them.)
+// Nothing here shows a stack trace to anyone: a miner's failure becomes a reason. Undici destroys a
+// failed request's socket with an error whose stack Node formats, which under tsx's source maps
+// costs more than the request; without them it is cheap. (Per thread: the main thread keeps them.)
 process.setSourceMapsEnabled(false);
 
 const running = new Map<number, AbortController>();
