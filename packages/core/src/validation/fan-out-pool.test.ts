@@ -102,6 +102,26 @@ describe('fan-out pool', () => {
     }
   });
 
+  it('ends the batch with the error of a listener that throws, as in this thread', async () => {
+    const pool = createFanOutPool({ size: 2, minBatch: 4 });
+    try {
+      const listener = () => {
+        throw new Error('listener broke');
+      };
+      const started = performance.now();
+      await expect(pool.fanOut({ ...batch(), deadlineMs: 30_000, onResult: listener })).rejects.toThrow(
+        'listener broke',
+      );
+      await expect(queryMiners({ ...batch(), deadlineMs: 30_000, onResult: listener })).rejects.toThrow(
+        'listener broke',
+      );
+      // Both stopped at once rather than waiting out the silent miners' 30 s.
+      expect(performance.now() - started).toBeLessThan(10_000);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('fails a round whose worker stops mid-batch instead of blaming the miners', async () => {
     const pool = createFanOutPool({ size: 2, minBatch: 4 });
     const running = pool.fanOut({ ...batch(), deadlineMs: 30_000 });

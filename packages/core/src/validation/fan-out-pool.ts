@@ -79,6 +79,9 @@ export function createFanOutPool(options: FanOutPoolOptions): FanOutPool {
     const shareSize = Math.ceil(miners.length / threads);
     const jobs: Promise<void>[] = [];
     const stops: (() => void)[] = [];
+    const stopAll = () => {
+      for (const stop of stops) stop();
+    };
     let failure: unknown;
     for (let t = 0; t < threads; t++) {
       const offset = t * shareSize;
@@ -101,15 +104,18 @@ export function createFanOutPool(options: FanOutPoolOptions): FanOutPool {
           (index, answer) => {
             if (failure) return;
             results[offset + index] = answer;
-            input.onResult?.(answer, offset + index);
+            try {
+              input.onResult?.(answer, offset + index);
+            } catch (error) {
+              // As in this thread: a throwing listener ends the batch with its error.
+              failure ??= error;
+              stopAll();
+            }
           },
         ),
       );
       stops.push(() => worker.abort(id));
     }
-    const stopAll = () => {
-      for (const stop of stops) stop();
-    };
     // One share failing (a worker died) stops the others: the round fails as a whole.
     const settled = jobs.map((job) =>
       job.catch((error: unknown) => {
@@ -118,6 +124,7 @@ export function createFanOutPool(options: FanOutPoolOptions): FanOutPool {
       }),
     );
     input.signal?.addEventListener('abort', stopAll, { once: true });
+    if (input.signal?.aborted) stopAll();
     try {
       await Promise.all(settled);
     } finally {

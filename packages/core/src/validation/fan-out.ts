@@ -76,19 +76,27 @@ export async function queryMiners(input: QueryMinersInput): Promise<MinerAnswer[
   };
   signal?.addEventListener('abort', abortAll, { once: true });
   let next = 0;
+  // A listener that throws ends the batch with its error; nobody is left to hear the rest.
+  let failed: { error: unknown } | undefined;
 
   const worker = async () => {
-    while (next < miners.length && !signal?.aborted) {
+    while (next < miners.length && !signal?.aborted && !failed) {
       const index = next++;
       const answer = await new MinerCall(miners[index]!, batch).answer;
       results[index] = answer;
-      onResult?.(answer, index);
+      try {
+        onResult?.(answer, index);
+      } catch (error) {
+        failed ??= { error };
+        abortAll();
+      }
     }
   };
 
   try {
     const workers = Math.max(1, Math.min(input.concurrency, miners.length));
     await Promise.all(Array.from({ length: workers }, worker));
+    if (failed) throw failed.error;
   } finally {
     signal?.removeEventListener('abort', abortAll);
     // Every request has settled; the idle connections can close once the caller has moved on.
