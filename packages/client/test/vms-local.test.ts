@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestServer, type TestServer } from '@tensornode/api/testing';
-import type { LocalVmProvider } from '@tensornode/core/vms';
+import { isProcessAlive, type LocalVmProvider } from '@tensornode/core/vms';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTensorNodeClient, type TensorNodeClient } from '../src/index.ts';
 
@@ -10,15 +10,6 @@ afterEach(async () => {
   await server?.stop();
   server = undefined;
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function untilActive(client: TensorNodeClient, vmIds: string[]): Promise<void> {
   const deadline = Date.now() + 30_000;
@@ -79,16 +70,16 @@ describe('local VM provider through the API', () => {
     const provider = server.services.vmProvider as LocalVmProvider;
     const [gone, ...kept] = ids;
     const pid = provider.pidOf(gone!)!;
-    expect(isAlive(pid)).toBe(true);
+    expect(isProcessAlive(pid)).toBe(true);
     const deleted = await operator.vms.delete.mutate({ vmIds: [gone!] });
     expect(deleted.terminated.map((d) => d.status)).toEqual(['terminated']);
-    expect(isAlive(pid)).toBe(false);
+    expect(isProcessAlive(pid)).toBe(false);
     expect((await operator.vms.list.query()).map((vm) => vm.id).sort()).toEqual([...kept].sort());
     const keptPids = kept.map((id) => provider.pidOf(id)!);
 
     // Shutting the server down leaves no miner behind.
     await server.stop();
     server = undefined;
-    expect(keptPids.some(isAlive)).toBe(false);
+    expect(keptPids.some(isProcessAlive)).toBe(false);
   });
 });

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { createRoundRepository, type Database } from '@tensornode/db';
 import type { Devnet } from '@tensornode/devnet';
 import {
+  buildRoundSummary,
   hashRoundSummary,
   type RoundLedgerHook,
   type RoundSummary,
-  sha256Hex,
 } from '../validation/round-summary.ts';
 import { createHederaLedger } from './hedera-ledger.ts';
 import type { Ledger, TopicMessage } from './ledger.ts';
@@ -60,16 +60,7 @@ export function recordTestRound(
   ];
   const startedAt = input.at ?? new Date();
   const completedAt = new Date(startedAt.getTime() + 10);
-  const summary: RoundSummary = {
-    v: 1,
-    roundId,
-    startedAt: startedAt.toISOString(),
-    completedAt: completedAt.toISOString(),
-    method,
-    promptHash: sha256Hex(prompt),
-    truthHash: sha256Hex(truth),
-    scores: answers.map((a) => ({ vmId: a.vmId, minerAddress: a.minerAddress, score: a.score, ok: a.ok })),
-  };
+  const summary = buildRoundSummary({ roundId, startedAt, completedAt, method, prompt, truth, answers });
   db.transaction((tx) => {
     const rounds = createRoundRepository(tx);
     rounds.insert({

@@ -3,6 +3,7 @@ import { nextRunningHash } from '@tensornode/devnet/running-hash';
 import type { CoreContext } from '../context.ts';
 import { NotFoundError } from '../errors.ts';
 import {
+  buildRoundSummary,
   canonicalJson,
   hashRoundSummary,
   type RoundSummary,
@@ -41,16 +42,7 @@ export function rebuildRoundSummary(
   const round = rounds.findById(roundId);
   if (!round) throw new NotFoundError(`round ${roundId} not found`);
   const answers = rounds.answersOf(roundId);
-  const summary: RoundSummary = {
-    v: 1,
-    roundId: round.id,
-    startedAt: round.startedAt.toISOString(),
-    completedAt: round.completedAt.toISOString(),
-    method: round.method,
-    promptHash: sha256Hex(round.prompt),
-    truthHash: sha256Hex(round.truth),
-    scores: answers.map((a) => ({ vmId: a.vmId, minerAddress: a.minerAddress, score: a.score, ok: a.ok })),
-  };
+  const summary = buildRoundSummary({ ...round, roundId: round.id, answers });
   return { summary, payloadHash: round.payloadHash };
 }
 

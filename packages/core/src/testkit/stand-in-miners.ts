@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { type AddressInfo, createConnection, type Socket } from 'node:net';
+import { freePort } from '../vms/local/free-port.ts';
 
 /** How one stand-in miner answers `POST {prompt}`. */
 export type StandInBehaviour =
@@ -213,7 +214,7 @@ export async function startStandInMiners(options: StandInMinersOptions): Promise
   };
 
   try {
-    const closedPort = behaviours.some((b) => b.kind === 'refused') ? await unusedPort() : 0;
+    const closedPort = behaviours.some((b) => b.kind === 'refused') ? await freePort() : 0;
     if (layout === 'paths') {
       const port = await listen((req, res) => {
         const match = /^\/m\/(\d+)\/api\/chat$/.exec(req.url ?? '');
@@ -255,15 +256,6 @@ function streamHuge(res: ServerResponse, bytes: number): void {
     if (!res.destroyed) res.end('"}');
   };
   pump();
-}
-
-/** A port nothing listens on: bound once, then released. */
-async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen({ port: 0, host: '127.0.0.1' }, resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export interface UnresponsiveListener {

@@ -14,6 +14,33 @@ export interface RoundSummary {
   scores: { vmId: string; minerAddress: string | null; score: number; ok: boolean }[];
 }
 
+/** The summary of a stored round: what the round runner publishes, and what `ledger.verify` recomputes. */
+export function buildRoundSummary(round: {
+  roundId: string;
+  startedAt: Date;
+  completedAt: Date;
+  method: string;
+  prompt: string;
+  truth: string;
+  answers: readonly { vmId: string; minerAddress: string | null; score: number; ok: boolean }[];
+}): RoundSummary {
+  return {
+    v: 1,
+    roundId: round.roundId,
+    startedAt: round.startedAt.toISOString(),
+    completedAt: round.completedAt.toISOString(),
+    method: round.method,
+    promptHash: sha256Hex(round.prompt),
+    truthHash: sha256Hex(round.truth),
+    scores: round.answers.map((a) => ({
+      vmId: a.vmId,
+      minerAddress: a.minerAddress,
+      score: a.score,
+      ok: a.ok,
+    })),
+  };
+}
+
 /**
  * Called by the round runner inside the transaction that stores the round, so a round and its
  * ledger record are written together or not at all. `afterCommit` wakes the sender.

@@ -18,7 +18,7 @@ import type { MinerDirectory, RoundMiner } from './miner-directory.ts';
 import type { RoundHooks, RoundProgressEvent } from './progress.ts';
 import { recordRoundScores } from './record-scores.ts';
 import { minerKey, type RoundAnswer, type RoundResult } from './round-result.ts';
-import { hashRoundSummary, type RoundLedgerHook, type RoundSummary, sha256Hex } from './round-summary.ts';
+import { buildRoundSummary, hashRoundSummary, type RoundLedgerHook } from './round-summary.ts';
 
 const SCORING_METHODS: readonly ScoringMethod[] = ['heuristic', 'llm', 'auto'];
 
@@ -97,16 +97,15 @@ export async function runValidationRound(
     method: score.method,
     reason: answer.ok ? score.reason : answer.reason,
   }));
-  const summary: RoundSummary = {
-    v: 1,
+  const summary = buildRoundSummary({
     roundId,
-    startedAt: startedAt.toISOString(),
-    completedAt: completedAt.toISOString(),
+    startedAt,
+    completedAt,
     method,
-    promptHash: sha256Hex(input.prompt),
-    truthHash: sha256Hex(input.truth),
-    scores: answers.map((a) => ({ vmId: a.vmId, minerAddress: a.minerAddress, score: a.score, ok: a.ok })),
-  };
+    prompt: input.prompt,
+    truth: input.truth,
+    answers,
+  });
   const payloadHash = hashRoundSummary(summary);
   const answeredCount = answers.filter((a) => a.ok).length;
   const meanScore = answers.length === 0 ? 0 : answers.reduce((sum, a) => sum + a.score, 0) / answers.length;

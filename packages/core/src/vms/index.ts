@@ -13,6 +13,7 @@ export {
   type FluenceProviderOptions,
   isFluenceVmId,
 } from './fluence/client.ts';
+export { isProcessAlive } from './local/process-alive.ts';
 export {
   createLocalProvider,
   DEFAULT_MINER_ENTRY,

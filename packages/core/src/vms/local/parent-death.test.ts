@@ -6,15 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isProcessAlive } from './process-alive.ts';
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -57,10 +49,10 @@ describe('local VM provider in a process that is killed', () => {
         });
         host.once('exit', (code) => reject(new Error(`host exited early (${code})`)));
       });
-      expect(isAlive(minerPid)).toBe(true);
+      expect(isProcessAlive(minerPid)).toBe(true);
 
       host.kill('SIGKILL');
-      expect(await waitUntil(() => !isAlive(minerPid), 10_000)).toBe(true);
+      expect(await waitUntil(() => !isProcessAlive(minerPid), 10_000)).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -7,6 +7,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../context.ts';
 import { InvalidInputError, NotFoundError } from '../../errors.ts';
+import { isProcessAlive } from './process-alive.ts';
 import { createLocalProvider, type LocalVmProvider } from './provider.ts';
 
 const deployRequest = (instances: number) => ({
@@ -18,15 +19,6 @@ const deployRequest = (instances: number) => ({
     sshKeys: [],
   },
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -83,11 +75,11 @@ describe('local VM provider', () => {
       expect(typeof answer.model).toBe('string');
     }
     const firstPids = deployed.map((d) => provider.pidOf(d.vmId)!);
-    expect(firstPids.every((pid) => pid > 0 && isAlive(pid))).toBe(true);
+    expect(firstPids.every((pid) => pid > 0 && isProcessAlive(pid))).toBe(true);
 
     // A server restart: the provider shuts down (no orphans), a new one opens the same file.
     await provider.close();
-    expect(firstPids.some(isAlive)).toBe(false);
+    expect(firstPids.some(isProcessAlive)).toBe(false);
     handle.close();
     handle = openDatabase({ path: dbPath });
     provider = createLocalProvider({ db: handle.db, log: silentLogger, stopGraceMs: 2_000 });
@@ -103,9 +95,9 @@ describe('local VM provider', () => {
 
     const [gone, ...kept] = deployed;
     const pid = provider.pidOf(gone!.vmId)!;
-    expect(isAlive(pid)).toBe(true);
+    expect(isProcessAlive(pid)).toBe(true);
     await provider.delete([gone!.vmId]);
-    expect(isAlive(pid)).toBe(false);
+    expect(isProcessAlive(pid)).toBe(false);
     expect((await provider.list()).map((v) => v.id)).toEqual(kept.map((d) => d.vmId));
     await expect(provider.get(gone!.vmId)).rejects.toBeInstanceOf(NotFoundError);
   });
@@ -146,7 +138,7 @@ describe('local VM provider finding a miner still running', () => {
       expect((await second.current.get(vm!.vmId)).status).toBe('Active');
 
       await second.current.delete([vm!.vmId]);
-      expect(await waitUntil(() => !isAlive(pid), 5_000)).toBe(true);
+      expect(await waitUntil(() => !isProcessAlive(pid), 5_000)).toBe(true);
     } finally {
       await second.current?.close();
       await first.close();

@@ -2,7 +2,6 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createLocalVmRepository, type Database, type LocalVm } from '@tensornode/db';
@@ -11,6 +10,8 @@ import type { Logger } from '../../context.ts';
 import { InvalidInputError, NotFoundError, UnavailableError } from '../../errors.ts';
 import { assertUpdatesKeepSsh } from '../open-ports.ts';
 import type { OpenPort, Vm, VmProvider } from '../provider.ts';
+import { freePort } from './free-port.ts';
+import { isProcessAlive } from './process-alive.ts';
 
 const LOCAL_VM_ID = /^local-[0-9a-f]{12}$/;
 
@@ -57,26 +58,6 @@ interface Running {
   exited: Promise<void>;
   stopping: boolean;
   active: Promise<void>;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-async function ephemeralPort(host: string): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, resolve);
-  });
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function resolveTsxLoader(minerEntry: string): string {
@@ -221,7 +202,7 @@ export function createLocalProvider(options: LocalProviderOptions): LocalVmProvi
   function watchAdopted(pid: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setInterval(() => {
-        if (!isAlive(pid)) {
+        if (!isProcessAlive(pid)) {
           clearInterval(timer);
           resolve();
         }
@@ -231,7 +212,7 @@ export function createLocalProvider(options: LocalProviderOptions): LocalVmProvi
   }
 
   async function restore(row: LocalVm): Promise<void> {
-    const adoptable = row.pid !== null && isAlive(row.pid) && (await answersHealth(row.port));
+    const adoptable = row.pid !== null && isProcessAlive(row.pid) && (await answersHealth(row.port));
     if (closed) return;
     if (adoptable && row.pid !== null) {
       const proc: Running = {
@@ -292,7 +273,7 @@ export function createLocalProvider(options: LocalProviderOptions): LocalVmProvi
   async function pickPort(): Promise<number> {
     const used = repo.usedPorts();
     for (let i = 0; i < 20; i++) {
-      const port = await ephemeralPort(host);
+      const port = await freePort(host);
       if (!used.has(port)) return port;
     }
     throw new UnavailableError('local VM provider: no free port found');
