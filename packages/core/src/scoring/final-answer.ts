@@ -18,17 +18,8 @@ const MARKER =
 const EXPLANATION =
   /\s*(?:\b(?:because|since|as|which|given|due\s+to|where|so\s+that|from|i\.e|e\.g|for\s+example)\b|[([—])/i;
 
-/** Tidies markup that hides answers: bold markers, LaTeX fractions and spacing, escaped symbols. */
-export function cleanMarkup(text: string): string {
-  return text
-    .replace(/\*\*|__|`+/g, '')
-    .replace(/\\[dt]?frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}/g, '$1/$2')
-    .replace(/\\text\s*\{([^{}]*)\}/g, '$1')
-    .replace(/\\[,!;: ]/g, '')
-    .replace(/\\([%$#&])/g, '$1')
-    .replace(/\\times\b|\\cdot\b/g, '×')
-    .replace(/\\[()[\]]|\$\$/g, ' ');
-}
+const LIST_LINE = /^(?:[-*•+]|\d{1,2}[.)])[ \t]+\S/;
+const LIST_BLOCK = /^(?:(?:[-*•+]|\d{1,2}[.)])[ \t]+[^\n]*(?:\n[ \t]*|$))+/;
 
 function closingBrace(text: string, from: number): number {
   let depth = 1;
@@ -57,6 +48,9 @@ export function findAnswerSpans(text: string): AnswerSpan[] {
     } else if (m[0].startsWith('####')) {
       const newline = text.indexOf('\n', start);
       end = newline === -1 ? text.length : newline;
+    } else if (LIST_LINE.test(text.slice(start)) && m[0].includes('\n')) {
+      // "The answer is:" over a bulleted or numbered list: the list is the answer.
+      end = start + LIST_BLOCK.exec(text.slice(start))![0].length;
     } else {
       end = sentenceEnd(text, start);
       const explanation = EXPLANATION.exec(text.slice(start, end));

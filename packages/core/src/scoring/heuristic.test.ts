@@ -2,9 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors.ts';
 import { scoreHeuristic } from './heuristic.ts';
-
-type Band = 'high' | 'partial' | 'low';
-const BANDS: Record<Band, [number, number]> = { high: [90, 100], partial: [21, 89], low: [0, 20] };
+import { BANDS, type Band, TEXT_CASES } from './heuristic-cases.ts';
 
 // [expected band, truth, candidate, what the case shows, question?]
 type Case = [Band, string, string, string, string?];
@@ -157,7 +155,28 @@ describe('scoreHeuristic graded table', () => {
 
   it('has at least 60 cases covering every band', () => {
     expect(CASES.length).toBeGreaterThanOrEqual(60);
-    for (const band of Object.keys(BANDS)) expect(CASES.some(([b]) => b === band)).toBe(true);
+    for (const band of ['high', 'partial', 'low']) expect(CASES.some(([b]) => b === band)).toBe(true);
+  });
+});
+
+describe('scoreHeuristic graded table: lists, sentence numbers, markup, partial names', () => {
+  for (const [kind, band, truth, candidate, what, question] of TEXT_CASES) {
+    it(`${kind} ${band}: ${what}`, () => {
+      const { score, reason } = scoreHeuristic({ truth, candidate, question });
+      const [min, max] = BANDS[band];
+      const shown = `${JSON.stringify(candidate)} → ${score} (${reason})`;
+      expect(score, shown).toBeGreaterThanOrEqual(min);
+      expect(score, shown).toBeLessThanOrEqual(max);
+    });
+  }
+
+  it('has at least 40 cases, each class with right and wrong answers', () => {
+    expect(TEXT_CASES.length).toBeGreaterThanOrEqual(40);
+    for (const kind of ['stuffing', 'numbers', 'markup', 'names']) {
+      const bands = new Set(TEXT_CASES.filter(([k]) => k === kind).map(([, b]) => b));
+      expect(bands.has('low'), kind).toBe(true);
+      expect(bands.has('high') || bands.has('half'), kind).toBe(true);
+    }
   });
 });
 
@@ -196,6 +215,194 @@ describe('scoreHeuristic', () => {
           const candidate = prefix + numbers.join(sep);
           const { score, reason } = scoreHeuristic({ truth: String(truth), candidate });
           if (score >= 50) throw new Error(`${JSON.stringify(candidate)} scored ${score} (${reason})`);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});
+
+// Kinds of entity a list answer may run through; each list mixes entities of one kind.
+const ENTITIES: string[][] = [
+  [
+    'Paris',
+    'Lyon',
+    'Berlin',
+    'Madrid',
+    'Lisbon',
+    'Vienna',
+    'Ottawa',
+    'Canberra',
+    'Buenos Aires',
+    'Mexico City',
+  ],
+  ['Mercury', 'Venus', 'Earth', 'Mars', 'Jupiter', 'Saturn', 'Uranus', 'Neptune'],
+  ['Oxygen', 'Nitrogen', 'Argon', 'Helium', 'Neon', 'Hydrogen', 'Carbon dioxide'],
+  ['Isaac Newton', 'Albert Einstein', 'Marie Curie', 'Charles Darwin', 'Ada Lovelace', 'Leonardo da Vinci'],
+  ['Pacific Ocean', 'Atlantic Ocean', 'Indian Ocean', 'Arctic Ocean', 'Southern Ocean'],
+  ['Spanish', 'English', 'Mandarin', 'Hindi', 'Arabic', 'Portuguese', 'Bengali'],
+];
+const JOINS: ((items: string[]) => string)[] = [
+  ...[' ', ' / ', '/', '\n', ' or ', ' and/or ', ', ', '; ', ' | ', ', or ', ' and '].map(
+    (sep) => (items: string[]) => items.join(sep),
+  ),
+  (items) => items.map((item) => `- ${item}`).join('\n'),
+  (items) => items.map((item) => `* ${item}`).join('\n'),
+  (items) => items.map((item) => `• ${item}`).join('\n'),
+  (items) => items.map((item, i) => `${i + 1}. ${item}`).join('\n'),
+];
+
+// [truth template, candidate template]: the candidate may write the unit another way.
+const NUMBER_SENTENCES: [(n: number) => string, (n: number) => string][] = [
+  [(n) => `Water boils at ${n} degrees Celsius at sea level.`, (n) => `Water boils at ${n} °C at sea level.`],
+  [(n) => `The Eiffel Tower is ${n} metres tall.`, (n) => `The Eiffel Tower is ${n} m tall.`],
+  [
+    (n) => `About ${n}% of the surface is covered by water.`,
+    (n) => `About ${n} percent of the surface is covered by water.`,
+  ],
+  [(n) => `A marathon is ${n} kilometres long.`, (n) => `A marathon is ${n} km long.`],
+  [(n) => `The treaty was signed in ${n}.`, (n) => `The treaty was signed in ${n}.`],
+  [(n) => `The recipe needs ${n} kilograms of flour.`, (n) => `The recipe needs ${n} kg of flour.`],
+  [(n) => `It freezes at ${n} degrees Fahrenheit.`, (n) => `It freezes at ${n}°F.`],
+];
+
+// [truth, a right answer]: what wrapping in markup must leave unchanged.
+const RIGHT_ANSWERS: [string, string][] = [
+  ['Tokyo', 'Tokyo'],
+  ['Tokyo', 'The answer is Tokyo.'],
+  ['42', '42'],
+  ['42', 'The answer is 42.'],
+  ['72', GSM],
+  ['yes', 'Yes, it is.'],
+  ['Water boils at 100 degrees Celsius at sea level.', 'Water boils at 100 °C at sea level.'],
+  ['32 degrees Fahrenheit', '32 °F'],
+  ['Albert Einstein', 'Einstein'],
+  ['Marie Curie', 'It was Marie Curie.'],
+  ['Paris and Rome', 'Paris and Rome'],
+  ['Ottawa', 'Ottawa, not Toronto, is the capital of Canada.'],
+];
+const TAG_NAMES = [
+  'b',
+  'i',
+  'em',
+  'strong',
+  'span',
+  'div',
+  'p',
+  'section',
+  'u',
+  'mark',
+  'small',
+  'a',
+  'h1',
+  'h3',
+  'li',
+  'td',
+  'blockquote',
+  'answer-box',
+];
+const ATTRIBUTES = [
+  '',
+  ' class="x"',
+  ' style="color: red; width: 41px"',
+  ' title="Osaka"',
+  ' data-n="43"',
+  ' id=a1',
+  ' href="https://example.com/Lyon"',
+];
+const HIDDEN = [
+  '',
+  '<script>var guess = "Osaka 41";</script>',
+  '<style>p { margin: 7px }</style>',
+  '<!-- Lyon 43 -->',
+];
+const tagged = fc
+  .array(fc.tuple(fc.constantFrom(...TAG_NAMES), fc.constantFrom(...ATTRIBUTES)), {
+    minLength: 1,
+    maxLength: 4,
+  })
+  .map(
+    (tags) => (text: string) =>
+      tags.reduceRight((inner, [name, attributes]) => `<${name}${attributes}>${inner}</${name}>`, text),
+  );
+const wrapper = fc.oneof(
+  tagged,
+  fc.constantFrom(
+    (text: string) => `**${text}**`,
+    (text: string) => `*${text}*`,
+    (text: string) => `_${text}_`,
+    (text: string) => `\`${text}\``,
+    (text: string) => `> ${text}`,
+  ),
+);
+
+describe('scoreHeuristic properties for text answers', () => {
+  it('scores any list of 3 or more distinct entities containing the truth at most 20, whatever separates them', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .constantFrom(...ENTITIES)
+          .chain((kind) =>
+            fc.tuple(
+              fc.shuffledSubarray(kind, { minLength: 3 }),
+              fc.nat(),
+              fc.constantFrom(...JOINS),
+              fc.constantFrom('', 'The answer is ', 'Answer: ', 'It could be: '),
+              fc.boolean(),
+            ),
+          ),
+        ([items, pick, join, prefix, lowercase]) => {
+          const truth = items[pick % items.length]!;
+          const list = join(items);
+          const written = prefix === '' ? list : `${prefix}${list.includes('\n') ? '\n' : ''}${list}`;
+          const candidate = lowercase ? written.toLowerCase() : written;
+          const { score, reason } = scoreHeuristic({ truth, candidate });
+          if (score > 20)
+            throw new Error(`${JSON.stringify(candidate)} for ${truth} scored ${score} (${reason})`);
+        },
+      ),
+      { numRuns: 600 },
+    );
+  });
+
+  it('scores a sentence truth with its number changed at most 20', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...NUMBER_SENTENCES),
+        fc.integer({ min: 0, max: 100_000 }),
+        fc.integer({ min: 0, max: 100_000 }),
+        fc.boolean(),
+        ([truthSentence, candidateSentence], truthNumber, said, sameWords) => {
+          fc.pre(said !== truthNumber);
+          const truth = truthSentence(truthNumber);
+          const candidate = (sameWords ? truthSentence : candidateSentence)(said);
+          const { score, reason } = scoreHeuristic({ truth, candidate });
+          if (score > 20)
+            throw new Error(`${JSON.stringify(candidate)} for ${truth} scored ${score} (${reason})`);
+          // The same sentence with the truth's number, written either way, stays high.
+          expect(
+            scoreHeuristic({ truth, candidate: candidateSentence(truthNumber) }).score,
+          ).toBeGreaterThanOrEqual(90);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('scores a right answer the same however it is wrapped in tags or Markdown', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...RIGHT_ANSWERS),
+        fc.array(wrapper, { minLength: 1, maxLength: 3 }),
+        fc.constantFrom(...HIDDEN),
+        ([truth, answer], wrappers, hidden) => {
+          const plain = scoreHeuristic({ truth, candidate: answer });
+          const candidate = hidden + wrappers.reduce((text, wrap) => wrap(text), answer);
+          const { score, reason } = scoreHeuristic({ truth, candidate });
+          if (score !== plain.score)
+            throw new Error(
+              `${JSON.stringify(candidate)} scored ${score} (${reason}), unwrapped ${plain.score}`,
+            );
         },
       ),
       { numRuns: 500 },

@@ -1,13 +1,9 @@
 import { InvalidInputError } from '../errors.ts';
-import {
-  type AnswerSpan,
-  cleanMarkup,
-  findAnswerSpans,
-  sentences,
-  stripInstructionText,
-} from './final-answer.ts';
+import { type AnswerSpan, findAnswerSpans, sentences, stripInstructionText } from './final-answer.ts';
+import { cleanMarkup } from './markup.ts';
 import { compareNumbers, findNumbers, type NumberMention, spellOutToDigits } from './numbers.ts';
 import { answerTokens, normalizeAnswer, phrasePositions, tokenF1 } from './text.ts';
+import { canonicalUnits, UNIT_WORDS, unitAt } from './units.ts';
 
 export interface HeuristicInput {
   truth: string;
@@ -31,8 +27,8 @@ const HEDGED_WITH_TRUTH = 10;
  */
 export function scoreHeuristic(input: HeuristicInput): HeuristicScore {
   if (input.truth.trim() === '') throw new InvalidInputError('truth', 'must not be empty');
-  const { text: candidate, stripped } = stripInstructionText(cleanMarkup(input.candidate));
-  const truth = cleanMarkup(input.truth);
+  const { text: candidate, stripped } = stripInstructionText(canonicalUnits(cleanMarkup(input.candidate)));
+  const truth = canonicalUnits(cleanMarkup(input.truth));
   const result =
     normalizeAnswer(candidate) === '' && findNumbers(candidate).length === 0
       ? { score: 0, reason: 'empty answer' }
@@ -46,7 +42,7 @@ function scoreByTruthKind(truth: string, candidate: string, question: string): H
     case 'yesno':
       return scoreYesNo(kind.yes, candidate);
     case 'numeric':
-      return scoreNumeric(kind.numbers, candidate);
+      return scoreNumeric(kind.numbers, kind.units, candidate);
     case 'text':
       return scoreText(truth, kind.parts, candidate, question);
   }
@@ -60,7 +56,7 @@ const NO_TRUTHS = new Set(['no', 'false', 'incorrect', 'n']);
 
 type TruthKind =
   | { kind: 'yesno'; yes: boolean }
-  | { kind: 'numeric'; numbers: NumberMention[] }
+  | { kind: 'numeric'; numbers: NumberMention[]; units: (string | undefined)[] }
   | { kind: 'text'; parts: string[] };
 
 function classifyTruth(truth: string): TruthKind {
@@ -80,7 +76,8 @@ function classifyTruth(truth: string): TruthKind {
     rest += spelled.slice(cursor);
     // "$18", "18 dollars", "3, 5" and "x = 3, y = 5" are numbers; "Apollo 11 and Gemini" is text.
     const words = answerTokens(rest).filter((t) => t.length > 1 && t !== 'and' && !/^\d+$/.test(t));
-    if (words.length <= 1) return { kind: 'numeric', numbers };
+    if (words.length <= 1)
+      return { kind: 'numeric', numbers, units: numbers.map((n) => unitAt(spelled, n.end)) };
   }
 
   const parts = truth
@@ -133,7 +130,7 @@ const HEDGE_WORDS = new Set([
 function isListSeparator(separator: string): boolean {
   if (separator.length > 40 || /[=+*×÷^<>≈:]/.test(separator)) return false;
   const words = separator.toLowerCase().match(/\p{L}+/gu) ?? [];
-  if (!words.every((w) => LIST_WORDS.has(w))) return false;
+  if (!words.every((w) => LIST_WORDS.has(w) || UNIT_WORDS.has(w))) return false;
   // A full stop or a bracket ends a list unless a hedge follows: "42. Or maybe 43.", "42 (or 43)".
   if (/[.!?()[\]{}]/.test(separator) && !words.some((w) => HEDGE_WORDS.has(w))) return false;
   return separator.replace(/\p{L}+/gu, '').replace(/[\s,;|/&\-–—.!?()[\]{}'"•·]/g, '') === '';
@@ -175,7 +172,11 @@ function isArithmetic(text: string, m: NumberMention): boolean {
 const AFTER_HEDGE =
   /\b(?:or\s+(?:maybe|perhaps|possibly|rather)|alternatively|maybe|perhaps|possibly|could\s+also\s+be|might\s+also\s+be|or\s+it\s+(?:could|might)\s+be|if\s+not)\b[^\d]{0,30}$/i;
 
-function scoreNumeric(truths: NumberMention[], rawCandidate: string): HeuristicScore {
+function scoreNumeric(
+  truths: NumberMention[],
+  truthUnits: (string | undefined)[],
+  rawCandidate: string,
+): HeuristicScore {
   const text = spellOutToDigits(rawCandidate);
   const mentions = findNumbers(text);
   if (mentions.length === 0) return { score: 0, reason: 'no number in the answer' };
@@ -250,6 +251,10 @@ function scoreNumeric(truths: NumberMention[], rawCandidate: string): HeuristicS
 
   if (k === 1) {
     const verdict = compareNumbers(truths[0]!, first);
+    const [truthUnit, unit] = [truthUnits[0], unitAt(text, first.end)];
+    if (verdict !== 'different' && truthUnit && unit && unit !== truthUnit) {
+      return { score: 0, reason: `right number, wrong unit (${unit}; the truth is in ${truthUnit})` };
+    }
     if (verdict === 'exact') return { score: committedClearly ? 100 : 95, reason: `numeric match (${how})` };
     if (verdict === 'rounded') return { score: 90, reason: `numeric match after rounding (${how})` };
     const earlier = mentions.some((m) => m !== first && matchesAny(truths, m));
@@ -383,6 +388,152 @@ function isBareItem(sentence: string, part: string[]): boolean {
   });
 }
 
+// A list as people write one: bullets or numbers before each line, a separator between items.
+const LIST_MARKER = /^[ \t]*(?:[-*•·+–]|\(?\d{1,2}[.)]|\(?[a-z][.)])[ \t]+/gim;
+const LIST_ITEM_SEPARATOR =
+  /\s*(?:[,;/|&\n]|\.(?=\s|$)|\band\b|\bor\b|\bnor\b|\beither\b|\bvs\.?|\bversus\b|\s[-–—]\s)\s*/i;
+
+// Function words for `alternativeItems` that are also parts of names ("Mexico City").
+const PLACE_NOUNS = new Set(['city', 'capital', 'country']);
+
+/**
+ * How many entities besides the truth an answer lists when it is a bare list (items without
+ * function words, whatever separates them: spaces, slashes, lines, bullets, "or", commas);
+ * undefined when it is prose, which may name other entities to explain the truth.
+ */
+function listedAlternatives(
+  segment: string,
+  truthTokens: string[],
+  question: Set<string>,
+): number | undefined {
+  const known = new Set([...truthTokens, ...question]);
+  const capitalized = new Set(answerTokens((segment.match(/\p{Lu}[\p{L}\p{M}'’-]*/gu) ?? []).join(' ')));
+  const mixedCase = /\p{Ll}/u.test(segment) && /\p{Lu}/u.test(segment);
+  // In mixed-case text a name is capitalised: "Sydney Canberra Perth" lists, "gas giant Jupiter" does not.
+  const names = (tokens: string[]) => tokens.filter((t) => !mixedCase || capitalized.has(t));
+  const items = segment
+    .replace(LIST_MARKER, '')
+    .replace(/\([^()]*\)/g, ' ')
+    .split('\n')
+    .map((line) => line.slice(line.lastIndexOf(':') + 1))
+    .flatMap((line) => line.split(LIST_ITEM_SEPARATOR))
+    .map((item) => answerTokens(item).filter((t) => !HEDGE_WORDS.has(t)))
+    .filter((tokens) => tokens.length > 0);
+  const prose = (t: string) => FUNCTION_WORDS.has(t) && !known.has(t) && !PLACE_NOUNS.has(t);
+  if (items.some((tokens) => tokens.some(prose))) return undefined;
+  let alternatives = 0;
+  for (const tokens of items) {
+    const others = tokens.filter((t) => !known.has(t));
+    if (phrasePositions(tokens, truthTokens).length > 0) {
+      // One word beside the truth may qualify it ("Planet Jupiter"); two or more are a run of names.
+      if (names(others).length >= 2) alternatives += names(others).length;
+    } else if (others.length > 0) {
+      alternatives += Math.max(1, mixedCase ? names(others).length : 0);
+    }
+  }
+  return alternatives;
+}
+
+type NumberAgreement =
+  | { verdict: 'none' | 'agree' | 'missing' | 'hedged' }
+  | { verdict: 'different'; someAgree: boolean; said: number };
+
+/**
+ * Whether the numbers of a sentence truth ("water boils at 100 degc") are the numbers the answer
+ * gives, in the same units: a different number is a wrong answer whatever the words around it.
+ */
+function sentenceNumbers(truth: string, segment: string): NumberAgreement {
+  const truthText = spellOutToDigits(truth);
+  const truthNumbers = findNumbers(truthText);
+  if (truthNumbers.length === 0) return { verdict: 'none' };
+  const text = spellOutToDigits(segment);
+  const said = findNumbers(text);
+  const agrees = (t: NumberMention, c: NumberMention) => {
+    const [truthUnit, unit] = [unitAt(truthText, t.end), unitAt(text, c.end)];
+    return compareNumbers(t, c) !== 'different' && (!truthUnit || !unit || truthUnit === unit);
+  };
+  const missing = truthNumbers.filter((t) => !said.some((c) => agrees(t, c)));
+  if (missing.length > 0) {
+    const stray = said.find((c) => !truthNumbers.some((t) => agrees(t, c)));
+    if (said.length === 0) return { verdict: 'missing' };
+    return {
+      verdict: 'different',
+      someAgree: missing.length < truthNumbers.length,
+      said: (stray ?? said[0]!).value,
+    };
+  }
+  const stray = (c: NumberMention) => !truthNumbers.some((t) => agrees(t, c));
+  const hedged = listRuns(text, said).some((run) => run.some(stray) && run.some((c) => !stray(c)));
+  return { verdict: hedged ? 'hedged' : 'agree' };
+}
+
+// Words before a surname that do not name someone else: "President Lincoln", "Sir Isaac Newton".
+const TITLES = new Set(
+  (
+    'mr mrs ms miss dr doctor prof professor sir dame lord lady president general king queen prince princess ' +
+    'saint st pope emperor empress captain judge senator governor chancellor minister'
+  ).split(' '),
+);
+const NAME_PARTICLES = new Set('van von da de del della der den di du la le bin ibn al el y'.split(' '));
+// First or last words of place names that look like a person's ("New York", "Victoria Falls").
+const PLACE_WORDS = new Set(
+  (
+    'new san santa sao saint st los las el rio buenos port mount mt lake cape north south east west united ' +
+    'great upper lower gulf sri costa hong kuala abu tel salt city river ocean sea island islands mountains ' +
+    'falls bay kingdom states republic valley desert canal strait peninsula county province street square ' +
+    'park bridge tower palace university college'
+  ).split(' '),
+);
+const NOT_A_PERSON =
+  /\b(?:where|city|town|country|capital|river|ocean|sea|lake|place|state|continent|mountain|planet|island|company|team|band|language)\b/i;
+
+/** The surname of a truth that reads as a person's full name ("Ludwig van Beethoven" → beethoven). */
+function personSurname(truth: string, question: string): string | undefined {
+  if (question !== '' && NOT_A_PERSON.test(question) && !/\bwho(?:m|se)?\b/i.test(question)) return undefined;
+  const words = truth.trim().split(/\s+/);
+  if (words.length < 2 || words.length > 4) return undefined;
+  const shaped = words.every(
+    (w, i) =>
+      /^\p{Lu}[\p{L}\p{M}'’.-]*$/u.test(w) || (i > 0 && i < words.length - 1 && NAME_PARTICLES.has(w)),
+  );
+  const tokens = answerTokens(truth);
+  if (!shaped || tokens.some((t) => PLACE_WORDS.has(t))) return undefined;
+  return tokens.at(-1);
+}
+
+/**
+ * A surname-only answer for a full-name truth earns partial credit, scaled from how it would score
+ * as an answer of the surname alone (a hedge stays a hedge); a surname after a given name that
+ * is not the truth's names a different person.
+ */
+function scoreSurname(truth: string, surname: string, candidate: string, question: string): HeuristicScore {
+  const truthTokens = new Set(answerTokens(truth));
+  const words = candidate.split(/\s+/).filter((w) => answerTokens(w).length > 0);
+  const at = words.findLastIndex((w) => answerTokens(w).at(-1) === surname);
+  const given = words
+    .slice(Math.max(0, at - 3), at)
+    .reverse()
+    .find((w) => !NAME_PARTICLES.has(w));
+  const givenToken = given === undefined ? undefined : answerTokens(given).join(' ');
+  const initial = givenToken?.length === 1 && [...truthTokens].some((t) => t.startsWith(givenToken));
+  if (
+    given !== undefined &&
+    givenToken !== undefined &&
+    /^\p{Lu}/u.test(given) &&
+    !truthTokens.has(givenToken) &&
+    !initial &&
+    !TITLES.has(givenToken) &&
+    !FUNCTION_WORDS.has(givenToken)
+  ) {
+    return { score: 0, reason: `names a different person (${given} ${words[at]})` };
+  }
+  const alone = scoreText(surname, [surname], candidate, question);
+  return {
+    score: Math.round(0.58 * alone.score),
+    reason: `surname only (${alone.reason})`,
+  };
+}
+
 function scoreText(truth: string, rawParts: string[], candidate: string, question: string): HeuristicScore {
   const spans = findAnswerSpans(candidate).filter(
     (s) => answerTokens(candidate.slice(s.start, s.end)).length > 0,
@@ -400,11 +551,19 @@ function scoreText(truth: string, rawParts: string[], candidate: string, questio
       return { score: HEDGED_WITH_TRUTH, reason: `conflicting final answers (${answers.size})` };
     }
   }
+  const questionWords = new Set(answerTokens(question));
+  if (marked) {
+    // "Answer: Jupiter" followed by more names, one a line, commits to none of them.
+    const answerOn = candidate.slice(marked.start);
+    const listed = listedAlternatives(answerOn, truthTokens, questionWords);
+    if (listed !== undefined && listed >= 2 && parts.some((p) => contains(answerOn, p))) {
+      return { score: HEDGED_WITH_TRUTH, reason: `a marked list of ${listed + 1} candidates` };
+    }
+  }
   if (normalizeAnswer(segment) === normalizeAnswer(truth)) {
     return { score: 100, reason: marked ? 'exact match (marked final answer)' : 'exact match' };
   }
 
-  const questionWords = new Set(answerTokens(question));
   const segmentTokens = answerTokens(segment);
   const segmentSentences = sentences(segment);
   const short = segmentTokens.length <= truthTokens.length + 8;
@@ -412,13 +571,41 @@ function scoreText(truth: string, rawParts: string[], candidate: string, questio
   if (parts.length > 1)
     return scoreMultiPart(parts, segment, segmentSentences, questionWords, marked !== undefined, short);
 
+  const numbers = sentenceNumbers(truth, segment);
+  if (numbers.verdict === 'different') {
+    return {
+      score: numbers.someAgree ? HEDGED_WITH_TRUTH : 0,
+      reason: `a different number (${numbers.said}) than the truth's`,
+    };
+  }
+  if (numbers.verdict === 'hedged') return { score: HEDGED_WITH_TRUTH, reason: 'hedged between numbers' };
+
   const positions = phrasePositions(segmentTokens, truthTokens);
   if (positions.length === 0) {
+    const known = new Set([...truthTokens, ...questionWords]);
+    if (
+      numbers.verdict === 'agree' &&
+      segmentTokens.every((t) => known.has(t) || FUNCTION_WORDS.has(t) || UNIT_WORDS.has(t))
+    ) {
+      return { score: 90, reason: "the truth's numbers, in fewer words" };
+    }
+    const surname = personSurname(truth, question);
+    if (surname !== undefined && segmentTokens.includes(surname))
+      return scoreSurname(truth, surname, candidate, question);
     const f1 = Math.max(tokenF1(truth, segment), ...segmentSentences.map((s) => tokenF1(truth, s.text)));
-    return { score: Math.round(70 * f1), reason: `no exact answer; token F1 ${f1.toFixed(2)}` };
+    const f1Score = Math.round(70 * f1);
+    if (numbers.verdict === 'missing' && f1Score > 20)
+      return { score: 20, reason: `the truth's number is missing; token F1 ${f1.toFixed(2)}` };
+    if (surname !== undefined && f1Score > 10)
+      return { score: 10, reason: `another name than the truth's; token F1 ${f1.toFixed(2)}` };
+    return { score: f1Score, reason: `no exact answer; token F1 ${f1.toFixed(2)}` };
   }
   if (positions.length >= 4 && positions.length * truthTokens.length >= 0.3 * segmentTokens.length) {
     return { score: HEDGED_WITH_TRUTH, reason: `padding: the answer repeated ${positions.length} times` };
+  }
+  const listed = listedAlternatives(segment, truthTokens, questionWords);
+  if (listed !== undefined && listed >= 2) {
+    return { score: HEDGED_WITH_TRUTH, reason: `a list of ${listed + 1} candidates` };
   }
 
   const hedged = segmentSentences.find(

@@ -233,8 +233,9 @@ export function compareNumbers(
   candidate: NumberMention,
 ): 'exact' | 'rounded' | 'different' {
   if (close(truth.value, candidate.value)) return 'exact';
-  if (truth.percent && close(truth.value / 100, candidate.value)) return 'exact';
-  if (candidate.percent && close(candidate.value / 100, truth.value)) return 'exact';
+  // 7100% is not 71%: a percent stands for its fraction only against a bare number.
+  if (truth.percent && !candidate.percent && close(truth.value / 100, candidate.value)) return 'exact';
+  if (candidate.percent && !truth.percent && close(candidate.value / 100, truth.value)) return 'exact';
   const roundsTo = (exact: NumberMention, written: NumberMention) => {
     if (written.decimals < 2 || written.decimals >= 6) return false;
     const factor = 10 ** written.decimals;

@@ -1,0 +1,227 @@
+/**
+ * Graded cases for text answers that lists, sentence numbers, markup and partial names used to
+ * get wrong (issue 16). Written from examples nobody tuned the heuristic to.
+ */
+
+export type Band = 'high' | 'partial' | 'half' | 'low';
+/** `half` is the partial credit a surname-only answer earns. */
+export const BANDS: Record<Band, [number, number]> = {
+  high: [90, 100],
+  partial: [21, 89],
+  half: [40, 70],
+  low: [0, 20],
+};
+
+export type CaseClass = 'stuffing' | 'numbers' | 'markup' | 'names';
+// [class, expected band, truth, candidate, what the case shows, question?]
+export type ClassedCase = [CaseClass, Band, string, string, string, string?];
+
+const PLANETS = 'Mercury Venus Earth Mars Jupiter Saturn Uranus Neptune';
+
+export const TEXT_CASES: ClassedCase[] = [
+  // 1. entity stuffing: several candidates containing the truth, whatever separates them
+  [
+    'stuffing',
+    'low',
+    'Canberra',
+    'Sydney Melbourne Canberra Perth Brisbane Adelaide',
+    'capitals separated by spaces',
+  ],
+  ['stuffing', 'low', 'Mars', PLANETS, 'the eight planets separated by spaces'],
+  ['stuffing', 'low', 'Mars', 'Venus / Mars / Jupiter', 'planets separated by slashes'],
+  ['stuffing', 'low', 'Ottawa', 'Toronto\nMontreal\nOttawa\nVancouver', 'cities on separate lines'],
+  ['stuffing', 'low', 'Ottawa', 'Toronto or Ottawa or Vancouver', 'cities joined by "or"'],
+  ['stuffing', 'low', 'Nitrogen', 'Oxygen and/or nitrogen and/or argon', 'gases joined by "and/or"'],
+  ['stuffing', 'low', 'Jupiter', '- Saturn\n- Jupiter\n- Neptune', 'dash bullet list'],
+  ['stuffing', 'low', 'Jupiter', '* Saturn\n* Jupiter\n* Neptune', 'star bullet list'],
+  ['stuffing', 'low', 'Jupiter', '1. Saturn\n2. Jupiter\n3. Neptune', 'numbered list'],
+  [
+    'stuffing',
+    'low',
+    'Pacific Ocean',
+    'Atlantic Ocean | Pacific Ocean | Indian Ocean',
+    'two-word entities separated by pipes',
+  ],
+  [
+    'stuffing',
+    'low',
+    'Pacific Ocean',
+    'Atlantic Ocean Pacific Ocean Indian Ocean Arctic Ocean',
+    'two-word entities separated by spaces',
+  ],
+  ['stuffing', 'low', 'Lisbon', 'The answer is one of: Madrid, Lisbon, Rome.', 'marked list of candidates'],
+  ['stuffing', 'low', 'Mandarin', 'Spanish English Mandarin Hindi Arabic', 'languages separated by spaces'],
+  [
+    'stuffing',
+    'low',
+    'Leonardo da Vinci',
+    'Michelangelo / Raphael / Leonardo da Vinci / Donatello',
+    'painters separated by slashes',
+  ],
+  [
+    'stuffing',
+    'high',
+    'Ottawa',
+    'Ottawa, not Toronto, is the capital of Canada.',
+    'truth explained against another city',
+  ],
+  [
+    'stuffing',
+    'high',
+    'Canberra',
+    'Canberra. Sydney and Melbourne are larger, but Canberra is the capital.',
+    'truth, then a sentence naming other cities',
+  ],
+  [
+    'stuffing',
+    'high',
+    'Jupiter',
+    'Jupiter is the largest planet, bigger than Saturn and Neptune combined.',
+    'truth compared with other planets',
+  ],
+  ['stuffing', 'high', 'Nile', 'The Nile is longer than the Amazon.', 'truth compared with one other river'],
+  [
+    'stuffing',
+    'high',
+    'Mars',
+    'Mars. It lies between Earth and Jupiter.',
+    'truth, then context naming neighbours',
+  ],
+  // 2. numbers inside sentence truths, and units written as symbols or words
+  [
+    'numbers',
+    'low',
+    'Water boils at 100 degrees Celsius at sea level.',
+    'Water boils at 90 degrees Celsius at sea level.',
+    'sentence truth, different number',
+  ],
+  [
+    'numbers',
+    'high',
+    'Water boils at 100 degrees Celsius at sea level.',
+    'Water boils at 100 °C at sea level.',
+    'sentence truth, unit as a symbol',
+  ],
+  ['numbers', 'high', '32 degrees Fahrenheit', '32 °F', 'degree symbol for Fahrenheit'],
+  ['numbers', 'high', '32 degrees Fahrenheit', '32F', 'bare F after the number'],
+  ['numbers', 'high', '32 degrees Fahrenheit', 'It freezes at 32 ℉.', 'Fahrenheit sign in a sentence'],
+  ['numbers', 'low', '32 degrees Fahrenheit', '32 °C', 'same number, different unit'],
+  ['numbers', 'high', '37 °C', '37 degrees Celsius', 'Celsius symbol truth, words in the answer'],
+  [
+    'numbers',
+    'low',
+    'The Eiffel Tower is 330 metres tall.',
+    'The Eiffel Tower is 300 metres tall.',
+    'height sentence, different number',
+  ],
+  [
+    'numbers',
+    'high',
+    'The Eiffel Tower is 330 metres tall.',
+    'The Eiffel Tower is 330 m tall.',
+    'metre symbol in the sentence',
+  ],
+  ['numbers', 'high', 'The Eiffel Tower is 330 metres tall.', '330 m', 'bare number with the metre symbol'],
+  [
+    'numbers',
+    'low',
+    "About 71% of Earth's surface is covered by water.",
+    "About 61 percent of Earth's surface is covered by water.",
+    'percent sentence, different number',
+  ],
+  [
+    'numbers',
+    'high',
+    "About 71% of Earth's surface is covered by water.",
+    "About 71 percent of Earth's surface is covered by water.",
+    'percent sign vs the word',
+  ],
+  [
+    'numbers',
+    'high',
+    'A marathon is 42.195 kilometres long.',
+    'A marathon is 42.195 km long.',
+    'kilometre symbol',
+  ],
+  [
+    'numbers',
+    'low',
+    'A marathon is 42.195 kilometres long.',
+    'A marathon is 26.2 km long.',
+    'marathon, different number',
+  ],
+  [
+    'numbers',
+    'low',
+    'World War II ended in 1945.',
+    'World War II ended in 1944.',
+    'year in a sentence, different year',
+  ],
+  ['numbers', 'high', 'World War II ended in 1945.', 'It ended in 1945.', 'year in a shorter sentence'],
+  [
+    'numbers',
+    'high',
+    'An adult blue whale can weigh 150 tonnes.',
+    'An adult blue whale can weigh 150 t.',
+    'tonne symbol',
+  ],
+  ['numbers', 'high', 'The newborn weighed 3.5 kilograms.', 'The newborn weighed 3.5 kg.', 'kilogram symbol'],
+  [
+    'numbers',
+    'low',
+    'The newborn weighed 3.5 kilograms.',
+    'The newborn weighed 4.5 kg.',
+    'kilograms, different number',
+  ],
+  [
+    'numbers',
+    'low',
+    'The Beatles had four members.',
+    'The Beatles had five members.',
+    'spelled-out number, different',
+  ],
+  // 3. markup: never earns credit, never costs a right answer
+  ['markup', 'high', 'Tokyo', '<b>Tokyo</b>', 'bold tag'],
+  ['markup', 'high', 'Tokyo', '<div>The answer is Tokyo</div>', 'answer inside a div'],
+  ['markup', 'high', 'Tokyo', '<script>alert("Osaka")</script>Tokyo', 'script tag before the answer'],
+  ['markup', 'high', 'Tokyo', '<style>p { color: red }</style><p>Tokyo&nbsp;</p>', 'style tag and an entity'],
+  ['markup', 'high', 'Tokyo', '*Tokyo*', 'markdown emphasis'],
+  ['markup', 'high', 'Tokyo', '`Tokyo`', 'markdown code'],
+  ['markup', 'high', 'AT&T', 'AT&amp;T', 'escaped ampersand'],
+  ['markup', 'high', 'Beyoncé', 'Beyonc&eacute;', 'named accent entity'],
+  ['markup', 'high', '42', '<h2>42</h2>', 'heading tag with a digit in its name'],
+  ['markup', 'high', '42', '<span style="width: 100px">42</span>', 'numbers in an attribute'],
+  ['markup', 'high', 'Mars', '[Mars](https://en.wikipedia.org/wiki/Mars)', 'markdown link'],
+  ['markup', 'high', 'yes', '<p><strong>Yes</strong>, it is.</p>', 'yes inside tags'],
+  [
+    'markup',
+    'high',
+    'Water boils at 100 degrees Celsius at sea level.',
+    '<p>Water boils at <b>100&nbsp;&deg;C</b> at sea level.</p>',
+    'sentence truth wrapped in tags, unit entity',
+  ],
+  ['markup', 'low', 'Tokyo', '<b>Osaka</b>', 'wrong answer in a tag'],
+  ['markup', 'low', 'Tokyo', '<!-- Tokyo --> Osaka', 'truth hidden in a comment'],
+  ['markup', 'low', 'Tokyo', '<span title="Tokyo">Osaka</span>', 'truth hidden in an attribute'],
+  ['markup', 'low', 'Tokyo', '<script>var answer = "Tokyo";</script>Osaka', 'truth hidden in a script'],
+  // 4. partial names
+  ['names', 'half', 'Albert Einstein', 'Einstein', 'surname only'],
+  ['names', 'half', 'Isaac Newton', 'It was Newton.', 'surname only in a sentence'],
+  ['names', 'half', 'Marie Curie', 'Curie', 'surname only'],
+  ['names', 'half', 'Ludwig van Beethoven', 'Beethoven', 'surname of a three-word name'],
+  ['names', 'half', 'Wolfgang Amadeus Mozart', 'Mozart', 'surname of a name with a middle name'],
+  [
+    'names',
+    'half',
+    'Charles Darwin',
+    'The theory was proposed by Darwin.',
+    'surname at the end of a sentence',
+  ],
+  ['names', 'half', 'Ada Lovelace', 'Lovelace', 'surname only'],
+  ['names', 'low', 'Isaac Newton', 'Leibniz', 'a different person'],
+  ['names', 'low', 'Isaac Newton', 'John Newton', 'same surname, different given name'],
+  ['names', 'low', 'Marie Curie', 'Pierre Curie', 'same surname, another Curie'],
+  ['names', 'low', 'George Washington', 'George Bush', 'same given name, different person'],
+  ['names', 'low', 'Charles Darwin', 'Darwin or Wallace', 'surname hedged with another'],
+  ['names', 'low', 'Ada Lovelace', 'Charles Babbage', 'a different person'],
+];
