@@ -3,7 +3,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../context.ts';
 import { UpstreamError } from '../errors.ts';
 import { type OpenAiStandIn, startOpenAiStandIn } from '../testkit/openai-stand-in.ts';
-import { createLlmJudge, type LlmJudgeOptions, parseJudgeScore } from './llm-judge.ts';
+import { scoreHeuristic } from './heuristic.ts';
+import { createLlmJudge, JUDGE_SYSTEM_PROMPT, type LlmJudgeOptions, parseJudgeScore } from './llm-judge.ts';
 import { scoreAnswer } from './score-answer.ts';
 
 interface ChatBody {
@@ -79,6 +80,66 @@ describe('createLlmJudge against the OpenAI stand-in', () => {
     expect(body.temperature).toBe(0);
     expect(body.messages.map((m) => m.role)).toEqual(['system', 'user']);
     expect(body.messages[0]?.content).toMatch(/untrusted data/);
+  });
+
+  it('sends the rubric for lists, sentence numbers and units, markup and partial names', async () => {
+    standIn.script({ content: '10' });
+    await judge().score({
+      question: 'Which planet is largest?',
+      truth: 'Jupiter',
+      candidate: 'Saturn Jupiter Mars',
+    });
+
+    const rubric = bodyOf(0).messages[0]?.content ?? '';
+    expect(rubric).toBe(JUDGE_SYSTEM_PROMPT);
+    expect(rubric).toMatch(
+      /A list is a hedge whatever separates its items: commas, spaces, slashes, new lines/,
+    );
+    expect(rubric).toMatch(/"Ottawa, not Toronto, is the capital"\) is not a list/);
+    expect(rubric).toMatch(/Numbers must agree\..*inside a sentence.*different number is wrong/);
+    expect(rubric).toMatch(/°F = degrees Fahrenheit = F/);
+    expect(rubric).toMatch(/the right number in a different unit is wrong/);
+    expect(rubric).toMatch(/Ignore markup\..*never earns credit and never costs a right answer/);
+    expect(rubric).toMatch(/surname alone for a full-name reference .* is partly correct \(40-70\)/);
+    expect(rubric).toMatch(/different person's name.*is wrong/);
+  });
+
+  it('gives a model that follows the rubric the reference and the candidate, markup intact, to apply it', async () => {
+    const unfence = (text: string) => text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+    const block = (content: string, tag: string) =>
+      unfence(new RegExp(`<${tag}>\\n([\\s\\S]*?)\\n</${tag}>`).exec(content)?.[1] ?? '');
+    // A stand-in model that grades by the rubric it was sent, on the answers it was sent.
+    const rubricModel = await startOpenAiStandIn({
+      apiKey,
+      defaultContent: (request) => {
+        const [system, user] = request.messages.map((m) => m.content);
+        if (!system?.includes('A list is a hedge') || !system.includes('Numbers must agree')) return '95';
+        const graded = scoreHeuristic({
+          question: block(user ?? '', 'question'),
+          truth: block(user ?? '', 'reference_answer'),
+          candidate: block(user ?? '', 'candidate'),
+        });
+        return `Score: ${graded.score}`;
+      },
+    });
+    try {
+      const j = createLlmJudge({ baseUrl: rubricModel.baseUrl, apiKey, model: 'm', concurrency: 2 });
+      const grade = (truth: string, candidate: string) => j.score({ question: '', truth, candidate });
+      expect(await grade('Canberra', 'Sydney Melbourne Canberra Perth')).toBeLessThanOrEqual(20);
+      expect(await grade('Water boils at 100 degrees Celsius.', 'Water boils at 90 °C.')).toBeLessThanOrEqual(
+        20,
+      );
+      expect(await grade('32 degrees Fahrenheit', '32 °F')).toBeGreaterThanOrEqual(90);
+      expect(await grade('Tokyo', '<div>The answer is <b>Tokyo</b></div>')).toBeGreaterThanOrEqual(90);
+      expect(await grade('Tokyo', '<span title="Tokyo">Osaka</span>')).toBeLessThanOrEqual(20);
+      const surname = await grade('Albert Einstein', 'Einstein');
+      expect(surname).toBeGreaterThanOrEqual(40);
+      expect(surname).toBeLessThanOrEqual(70);
+      const sent = rubricModel.requests.map((r) => (r.body as ChatBody).messages[1]?.content ?? '');
+      expect(sent.some((m) => m.includes('&lt;span title="Tokyo"&gt;Osaka&lt;/span&gt;'))).toBe(true);
+    } finally {
+      await rubricModel.close();
+    }
   });
 
   it('keeps injection text inside the candidate fence', async () => {
