@@ -507,31 +507,29 @@ function personSurname(truth: string, question: string): string | undefined {
  * is not the truth's names a different person.
  */
 function scoreSurname(truth: string, surname: string, candidate: string, question: string): HeuristicScore {
-  const truthTokens = new Set(answerTokens(truth));
+  const truthTokens = answerTokens(truth);
   const words = candidate.split(/\s+/).filter((w) => answerTokens(w).length > 0);
   const at = words.findLastIndex((w) => answerTokens(w).at(-1) === surname);
-  const given = words
-    .slice(Math.max(0, at - 3), at)
-    .reverse()
-    .find((w) => !NAME_PARTICLES.has(w));
-  const givenToken = given === undefined ? undefined : answerTokens(given).join(' ');
-  const initial = givenToken?.length === 1 && [...truthTokens].some((t) => t.startsWith(givenToken));
-  if (
-    given !== undefined &&
-    givenToken !== undefined &&
-    /^\p{Lu}/u.test(given) &&
-    !truthTokens.has(givenToken) &&
-    !initial &&
-    !TITLES.has(givenToken) &&
-    !FUNCTION_WORDS.has(givenToken)
-  ) {
-    return { score: 0, reason: `names a different person (${given} ${words[at]})` };
+  // The capitalised words right before the surname: the given names the answer pairs it with.
+  const given: string[] = [];
+  for (let i = at - 1; i >= 0 && given.length < 3; i--) {
+    const word = words[i]!;
+    if (NAME_PARTICLES.has(word)) continue;
+    if (!/^\p{Lu}/u.test(word) || (/[.,;:!?]$/.test(word) && !/^\p{Lu}\.$/u.test(word))) break;
+    given.push(answerTokens(word).join(' '));
   }
-  const alone = scoreText(surname, [surname], candidate, question);
-  return {
-    score: Math.round(0.58 * alone.score),
-    reason: `surname only (${alone.reason})`,
-  };
+  const names = given.filter((t) => !TITLES.has(t) && !FUNCTION_WORDS.has(t));
+  const truthGiven = (t: string) =>
+    truthTokens.includes(t) || (t.length === 1 && truthTokens.some((x) => x.startsWith(t)));
+  if (names.length > 0 && !names.some(truthGiven)) {
+    return { score: 0, reason: `names a different person (${names.reverse().join(' ')} ${surname})` };
+  }
+  // The truth's other names count as context, like the question's words: "Charles Robert Darwin".
+  const alone = scoreText(surname, [surname], candidate, `${question} ${truth}`);
+  // Given name and surname with a middle name added or left out: "John Kennedy" for "John F. Kennedy".
+  if (names.includes(truthTokens[0]!))
+    return { score: alone.score, reason: `given name and surname (${alone.reason})` };
+  return { score: Math.round(0.58 * alone.score), reason: `surname only (${alone.reason})` };
 }
 
 function scoreText(truth: string, rawParts: string[], candidate: string, question: string): HeuristicScore {
