@@ -453,16 +453,16 @@ function sentenceNumbers(truth: string, segment: string): NumberAgreement {
     return compareNumbers(t, c) !== 'different' && (!truthUnit || !unit || truthUnit === unit);
   };
   const missing = truthNumbers.filter((t) => !said.some((c) => agrees(t, c)));
+  const stray = (c: NumberMention) => !truthNumbers.some((t) => agrees(t, c));
   if (missing.length > 0) {
-    const stray = said.find((c) => !truthNumbers.some((t) => agrees(t, c)));
     if (said.length === 0) return { verdict: 'missing' };
     return {
       verdict: 'different',
       someAgree: missing.length < truthNumbers.length,
-      said: (stray ?? said[0]!).value,
+      said: (said.find(stray) ?? said[0]!).value,
     };
   }
-  const stray = (c: NumberMention) => !truthNumbers.some((t) => agrees(t, c));
+  // "330 m or 300 m": the truth's number offered beside another.
   const hedged = listRuns(text, said).some((run) => run.some(stray) && run.some((c) => !stray(c)));
   return { verdict: hedged ? 'hedged' : 'agree' };
 }
