@@ -87,6 +87,36 @@ export const TEXT_CASES: ClassedCase[] = [
     'Mars. It lies between Earth and Jupiter.',
     'truth, then context naming neighbours',
   ],
+  [
+    'stuffing',
+    'low',
+    'Canberra',
+    'It is Sydney Melbourne Canberra Perth Brisbane.',
+    'run of capitals inside a sentence',
+  ],
+  [
+    'stuffing',
+    'low',
+    'Mars',
+    `${PLANETS.split(' ').join('\n')}\nThe answer is Mars.`,
+    'planets on lines, then a marked answer',
+  ],
+  ['stuffing', 'low', 'Mars', '<ul><li>Venus</li><li>Mars</li><li>Jupiter</li></ul>', 'HTML list'],
+  [
+    'stuffing',
+    'high',
+    'Canberra',
+    'The capital of Australia is Canberra, not Sydney or Melbourne.',
+    'other cities ruled out',
+  ],
+  [
+    'stuffing',
+    'high',
+    'Mars',
+    'Candidates: Venus, Mars, Jupiter. Final answer: Mars',
+    'three candidates weighed, one committed',
+  ],
+  ['stuffing', 'high', 'Isaac Newton', 'Sir Isaac Newton', 'title before the name'],
   // 2. numbers inside sentence truths, and units written as symbols or words
   [
     'numbers',

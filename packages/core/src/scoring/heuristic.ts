@@ -434,6 +434,44 @@ function listedAlternatives(
   return alternatives;
 }
 
+// Alternatives the answer rules out ("Canberra, not Sydney or Melbourne") are not offered.
+const RULED_OUT =
+  /\b(?:not(?!\s+(?:sure|certain|positive|confident))|never|rather\s+than|instead\s+of|unlike|as\s+opposed\s+to)\b[^.;:!?()\n]*?(?=$|[.;:!?()\n]|,\s*(?:it|but|the|this|that|so|which|who|and)\b)/gi;
+const offered = (text: string) => text.replace(RULED_OUT, ' ');
+
+/**
+ * Names written one after another around the truth in a sentence ("It is Sydney Canberra
+ * Perth"): how many besides the truth and the question's words. Titles do not count.
+ */
+function namesRunTogether(sentence: string, truthTokens: string[], known: Set<string>): number {
+  if (!/\p{Ll}/u.test(sentence) || !/\p{Lu}/u.test(sentence)) return 0;
+  const words = sentence
+    .split(/\s+/)
+    .filter((w) => answerTokens(w).length > 0)
+    .map((w) => ({
+      tokens: answerTokens(w),
+      name: /^[^\p{L}\p{N}]*\p{Lu}/u.test(w),
+      closes: /[,.;:!?)\]"”]$/u.test(w),
+      opens: /^[([“"]/u.test(w),
+    }));
+  const flat = words.flatMap((w, i) => w.tokens.map(() => i));
+  const at = phrasePositions(
+    words.flatMap((w) => w.tokens),
+    truthTokens,
+  ).at(-1);
+  if (at === undefined) return 0;
+  const isName = (i: number) => words[i]!.name && !words[i]!.tokens.some((t) => FUNCTION_WORDS.has(t));
+  let first = flat[at]!;
+  let last = flat[at + truthTokens.length - 1]!;
+  while (first > 0 && isName(first - 1) && !words[first - 1]!.closes && !words[first]!.opens) first--;
+  while (last < words.length - 1 && isName(last + 1) && !words[last]!.closes && !words[last + 1]!.opens)
+    last++;
+  return words
+    .slice(first, last + 1)
+    .flatMap((w) => w.tokens)
+    .filter((t) => !known.has(t) && !TITLES.has(t)).length;
+}
+
 type NumberAgreement =
   | { verdict: 'none' | 'agree' | 'missing' | 'hedged' }
   | { verdict: 'different'; someAgree: boolean; said: number };
@@ -557,6 +595,17 @@ function scoreText(truth: string, rawParts: string[], candidate: string, questio
     if (listed !== undefined && listed >= 2 && parts.some((p) => contains(answerOn, p))) {
       return { score: HEDGED_WITH_TRUTH, reason: `a marked list of ${listed + 1} candidates` };
     }
+    // A run of five or more candidates before the marker is stuffing, as it is for numbers.
+    const before = candidate.slice(0, marked.markerStart);
+    const stuffed = [before, ...sentences(before).map((s) => s.text)].some(
+      (text) =>
+        contains(text, truthTokens) &&
+        Math.max(
+          listedAlternatives(text, truthTokens, questionWords) ?? 0,
+          namesRunTogether(text, truthTokens, new Set([...truthTokens, ...questionWords])),
+        ) >= 4,
+    );
+    if (stuffed) return { score: HEDGED_WITH_TRUTH, reason: 'a list of candidates, then a marked answer' };
   }
   if (normalizeAnswer(segment) === normalizeAnswer(truth)) {
     return { score: 100, reason: marked ? 'exact match (marked final answer)' : 'exact match' };
@@ -607,7 +656,8 @@ function scoreText(truth: string, rawParts: string[], candidate: string, questio
   }
 
   const hedged = segmentSentences.find(
-    (s) => TEXT_HEDGE.test(s.text) && alternativeItems(s.text, parts, questionWords).length > 0,
+    (s) =>
+      TEXT_HEDGE.test(offered(s.text)) && alternativeItems(offered(s.text), parts, questionWords).length > 0,
   );
   if (hedged) return { score: HEDGED_WITH_TRUTH, reason: 'hedged between alternatives' };
 
@@ -618,11 +668,13 @@ function scoreText(truth: string, rawParts: string[], candidate: string, questio
   if (whereTokens.slice(Math.max(0, at - 4), at).some((t) => NEGATIONS.has(t))) {
     return { score: 0, reason: 'the answer negates the truth' };
   }
+  const runTogether = namesRunTogether(where.text, truthTokens, new Set([...truthTokens, ...questionWords]));
+  if (runTogether >= 2) return { score: HEDGED_WITH_TRUTH, reason: `a run of ${runTogether + 1} names` };
   const afterLast = segmentTokens.slice((positions.at(-1) ?? 0) + truthTokens.length);
   if (afterLast.some((t) => RETRACTION.has(t))) {
     return { score: 20, reason: 'names the truth, then retracts it' };
   }
-  const alternatives = alternativeItems(where.text, parts, questionWords);
+  const alternatives = alternativeItems(offered(where.text), parts, questionWords);
   if (alternatives.length > 0 && isBareItem(where.text, truthTokens)) {
     return alternatives.length >= 2
       ? { score: HEDGED_WITH_TRUTH, reason: `list of ${alternatives.length + 1} answers` }
