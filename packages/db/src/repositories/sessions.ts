@@ -25,6 +25,7 @@ export function createSessionRepository(db: Executor) {
       id: string;
       tokenId: string;
       secretHash: string;
+      createdAt: Date;
       lastSeenAt: Date;
       expiresAt: Date;
     }): ApiSession {
