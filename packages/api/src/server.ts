@@ -187,11 +187,12 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   await app.register(async (api) => {
     api.addHook('onRequest', enforceRateLimits);
     // The REST upload routes are privileged writes: each leaves an audit record, as mutations do.
-    api.addHook('onResponse', async (req, reply) => {
+    // Recorded before the answer leaves (onSend), so whoever reads the audit next already sees it.
+    api.addHook('onSend', async (req, reply, payload) => {
       const route = req.routeOptions.url;
-      if (req.method !== 'POST' || !route?.startsWith('/v1/')) return;
+      if (req.method !== 'POST' || !route?.startsWith('/v1/')) return payload;
       const caller = callerOrNull(services, req);
-      if (!caller) return;
+      if (!caller) return payload;
       const vmId = (req.params as { vmId?: unknown } | undefined)?.vmId;
       recordPrivilegedAction(services, {
         tokenId: caller.tokenId,
@@ -200,6 +201,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
         target: typeof vmId === 'string' ? `vmId=${vmId.slice(0, 200)}` : null,
         outcome: reply.statusCode < 400 ? 'ok' : `http_${reply.statusCode}`,
       });
+      return payload;
     });
 
     await api.register(fastifyTRPCPlugin, {
