@@ -2,10 +2,11 @@ import { type AuditEntry, createAuditRepository } from '@tensornode/db';
 import { z } from 'zod';
 import type { CoreContext } from '../context.ts';
 
-export const listAuditInput = z.strictObject({
+// Not strict: infinite queries add their own keys (`direction`) beside `cursor`.
+export const listAuditInput = z.object({
   limit: z.number().int().min(1).max(200).default(50),
-  /** The `nextCursor` of the previous page. */
-  cursor: z.number().int().positive().optional(),
+  /** The `nextCursor` of the previous page; null or absent for the newest. */
+  cursor: z.number().int().positive().nullish(),
 });
 
 export interface AuditPage {
@@ -19,7 +20,10 @@ export function listPrivilegedActions(
   ctx: Pick<CoreContext, 'db'>,
   input: z.output<typeof listAuditInput>,
 ): AuditPage {
-  const rows = createAuditRepository(ctx.db).list({ limit: input.limit + 1, before: input.cursor });
+  const rows = createAuditRepository(ctx.db).list({
+    limit: input.limit + 1,
+    before: input.cursor ?? undefined,
+  });
   const entries = rows.slice(0, input.limit);
   return {
     entries,
