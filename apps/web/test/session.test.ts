@@ -56,8 +56,16 @@ describe('dashboard session', () => {
     // The audit page lists what this admin did through the dashboard.
     await page.goto('/settings');
     await page.getByLabel('Name').fill('made in the dashboard');
+    await page.getByLabel('Expires').selectOption('30');
     await page.getByRole('button', { name: 'Create token' }).click();
     await page.getByTestId('new-token').waitFor();
+    const tokenRow = page.getByRole('row', { name: /made in the dashboard/ });
+    const expires = (await tokenRow.getByRole('cell').nth(5).textContent()) ?? '';
+    const days = (Date.parse(expires.replace(' UTC', 'Z').replace(',', '')) - Date.now()) / 86_400_000;
+    expect({ expires, inAboutThirtyDays: days > 29 && days <= 30 }).toEqual({
+      expires,
+      inAboutThirtyDays: true,
+    });
     await page.getByRole('link', { name: 'Audit' }).click();
     const row = page.getByTestId('audit').getByRole('row', { name: /auth\.tokens\.create/ });
     await expect(row.textContent()).resolves.toMatch(
