@@ -53,6 +53,17 @@ describe('tensornode tokens', () => {
     expect(listed.stdout).not.toContain(secret);
   });
 
+  it('creates a token that expires, and shows when', { timeout: 60_000 }, async () => {
+    const created = await tensornode(['tokens', 'create', '--role', 'viewer', '--expires-in-days', '30'], {
+      DATA_DIR: dataDir,
+    });
+    expect(created.code).toBe(0);
+    const expiry = created.stderr.match(/expires (\S+)\)/)?.[1];
+    const days = (Date.parse(expiry ?? '') - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(29.9);
+    expect(days).toBeLessThanOrEqual(30);
+  });
+
   it('refuses an unknown role, naming the allowed ones', { timeout: 60_000 }, async () => {
     const result = await tensornode(['tokens', 'create', '--role', 'root'], { DATA_DIR: dataDir });
     expect(result.code).not.toBe(0);
@@ -147,5 +158,36 @@ describe('tensornode ledger commands while the server runs the devnet', () => {
     expect(result.stderr).toMatch(/through the server/);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^epoch \d{4}-\d{2}-\d{2}: emission \d+/);
+  });
+});
+
+describe('tensornode vms clear-host-key', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ startJobs: false });
+  }, 60_000);
+  afterAll(async () => server?.stop());
+
+  it('forgets a rebuilt VM’s pinned host key (admin only)', { timeout: 60_000 }, async () => {
+    const { createDeploymentHostKeyStore } = await import('@tensornode/core/ssh');
+    const store = createDeploymentHostKeyStore(server.services.db, 'local');
+    store.trust('vm-rebuilt', 'SHA256:before-rebuild');
+    const env = { DATA_DIR: server.dataDir, TENSORNODE_URL: server.url };
+
+    const refused = await tensornode(['vms', 'clear-host-key', 'vm-rebuilt'], {
+      ...env,
+      TENSORNODE_TOKEN: server.tokenFor('operator'),
+    });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/admin/);
+    expect(store.trust('vm-rebuilt', 'SHA256:after-rebuild')).toBe('SHA256:before-rebuild');
+
+    const cleared = await tensornode(['vms', 'clear-host-key', 'vm-rebuilt'], {
+      ...env,
+      TENSORNODE_TOKEN: server.tokenFor('admin'),
+    });
+    expect(cleared.stderr).toContain('Cleared the pinned host key of vm-rebuilt (was SHA256:before-rebuild)');
+    expect(cleared.code).toBe(0);
+    expect(store.trust('vm-rebuilt', 'SHA256:after-rebuild')).toBe('SHA256:after-rebuild');
   });
 });

@@ -2,8 +2,8 @@ import type { RouterOutputs } from '@tensornode/client';
 
 export type Role = RouterOutputs['auth']['whoami']['role'];
 
-/** httpOnly: the API token; scripts in the page never see it. */
-export const TOKEN_COOKIE = 'tn_token';
+/** httpOnly: the dashboard session's secret (never the API token); scripts in the page never see it. */
+export const SESSION_COOKIE = 'tn_session';
 /** Not secret: the role, used only to hide what the role may not do. */
 export const ROLE_COOKIE = 'tn_role';
 

@@ -45,7 +45,7 @@ describe('sign-in', () => {
     await signIn.waitForURL('**/sign-in');
     await signIn.getByLabel('API token').fill('tn_not-a-real-token-000000000000000000000000');
     await signIn.getByRole('button', { name: 'Sign in' }).click();
-    await expect(errorText(signIn)).resolves.toMatch(/unknown or revoked/);
+    await expect(errorText(signIn)).resolves.toMatch(/unknown, expired or revoked/);
     await screenshotBothWidths(signIn, 'sign-in');
     await context.close();
 
@@ -57,10 +57,10 @@ describe('sign-in', () => {
 
   it('keeps the token out of page scripts (httpOnly cookie)', async () => {
     const cookies = await admin.cookies();
-    const token = cookies.find((c) => c.name === 'tn_token');
+    const token = cookies.find((c) => c.name === 'tn_session');
     expect(token).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
     await page.goto('/');
-    await expect(page.evaluate(() => document.cookie)).resolves.not.toContain('tn_token');
+    await expect(page.evaluate(() => document.cookie)).resolves.not.toContain('tn_session');
   });
 });
 

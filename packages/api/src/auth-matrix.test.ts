@@ -42,6 +42,10 @@ const SPEC_ROLES: Record<string, Required> = {
   'auth.tokens.revoke': 'admin',
   'keys.generate': 'admin',
   'keys.public': 'viewer',
+  'auth.sessions.create': 'viewer', // not in the SPEC's abridged table: dashboard sign-in (issue 10 §9)
+  'auth.sessions.revoke': 'viewer', // sign-out ends the caller's own session
+  'audit.list': 'admin',
+  'vms.clearHostKey': 'admin', // not in the SPEC's abridged table: re-pin after a rebuild (issue 10 §10)
 };
 
 const RANK = { public: 0, viewer: 1, operator: 2, admin: 3 } as const;

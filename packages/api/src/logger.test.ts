@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -33,4 +33,5 @@ it('writes request logs with a request id to LOG_FILE, never the bearer token or
   expect(log).toContain('[REDACTED]');
   expect(log).not.toContain(token);
   expect(log).not.toContain(openAiKey);
+  expect(statSync(logFile).mode & 0o777).toBe(0o600);
 });

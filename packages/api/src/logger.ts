@@ -1,3 +1,5 @@
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { type Config, secretValues } from '@tensornode/core';
 import pino, { type Logger } from 'pino';
 
@@ -23,8 +25,10 @@ const REDACT_PATHS = [
 export function createLogger(config: Pick<Config, 'LOG_LEVEL' | 'LOG_FILE'> & Partial<Config>): Logger {
   const secrets = secretValues(config as Config);
   const streams: pino.StreamEntry[] = [{ stream: pino.destination({ dest: 1, sync: false }) }];
-  if (config.LOG_FILE)
+  if (config.LOG_FILE) {
+    createPrivateFile(config.LOG_FILE);
     streams.push({ stream: pino.destination({ dest: config.LOG_FILE, mkdir: true, sync: false }) });
+  }
   return pino(
     {
       level: config.LOG_LEVEL,
@@ -38,4 +42,11 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL' | 'LOG_FILE'> & Pa
     },
     pino.multistream(streams),
   );
+}
+
+/** Logs name VMs, miners and callers: the file is its owner's alone (mode 0600), also if it existed. */
+function createPrivateFile(file: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
 }

@@ -1,4 +1,5 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { auditRouter } from './router/audit.ts';
 import { authRouter } from './router/auth.ts';
 import { deploymentsRouter } from './router/deployments.ts';
 import { dockerRouter } from './router/docker.ts';
@@ -23,6 +24,7 @@ export const appRouter = createTRPCRouter({
   validation: validationRouter,
   scoring: scoringRouter,
   miners: minersRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

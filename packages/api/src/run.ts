@@ -1,8 +1,8 @@
-import { type Config, ConfigError } from '@tensornode/core';
+import { type AdminBootstrap, type Config, ConfigError, redactedConfig } from '@tensornode/core';
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from './env.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, type Logger } from './logger.ts';
 import { buildServer } from './server.ts';
 import { type AppServices, createServices } from './services.ts';
 
@@ -25,6 +25,7 @@ export async function runApi(env: Record<string, string | undefined> = process.e
     throw error;
   }
   const logger = createLogger(config);
+  logger.debug({ config: redactedConfig(config) }, 'configuration');
   const services = await createServices({ config, log: logger });
   const app = await buildServer({ services, logger });
 
@@ -45,12 +46,22 @@ export async function runApi(env: Record<string, string | undefined> = process.e
     await app.close().catch(() => {});
     process.exit(1);
   }
-  printBanner(address, services);
+  reportAdminBootstrap(services, logger);
+  process.stderr.write(
+    startBanner(address, services.adminBootstrap, { terminal: process.stdout.isTTY === true }),
+  );
   return { app, services, address };
 }
 
-function printBanner(address: string, services: AppServices): void {
-  const bootstrap = services.adminBootstrap;
+/**
+ * What the start prints. The first-start admin token appears only on a terminal: log collectors
+ * keep whatever a service writes, so elsewhere the banner says where the 0600 file is instead.
+ */
+export function startBanner(
+  address: string,
+  bootstrap: AdminBootstrap,
+  { terminal }: { terminal: boolean },
+): string {
   const lines = [
     '',
     `TensorNode API listening on ${address}`,
@@ -58,7 +69,7 @@ function printBanner(address: string, services: AppServices): void {
     `  health:  ${address}/health`,
     `  metrics: ${address}/metrics`,
   ];
-  if (bootstrap.kind === 'created') {
+  if (bootstrap.kind === 'created' && terminal) {
     lines.push(
       '',
       `First start: created an admin API token (shown once, also saved to ${bootstrap.file}, mode 0600):`,
@@ -67,7 +78,27 @@ function printBanner(address: string, services: AppServices): void {
       '',
       `  curl -H "Authorization: Bearer $(cat ${bootstrap.file})" ${address}/trpc/auth.tokens.list`,
     );
+  } else if (bootstrap.kind === 'created') {
+    lines.push(
+      '',
+      `First start: created an admin API token in ${bootstrap.file} (mode 0600); not printed, stdout is not a terminal.`,
+    );
   }
-  // Straight to stderr, never through the logger: the token must not reach log files.
-  process.stderr.write(`${lines.join('\n')}\n\n`);
+  return `${lines.join('\n')}\n\n`;
+}
+
+function reportAdminBootstrap(services: AppServices, logger: Logger): void {
+  const bootstrap = services.adminBootstrap;
+  if (bootstrap.kind === 'created') {
+    logger.info({ file: bootstrap.file }, 'first start: admin API token created in this file (mode 0600)');
+  } else if (bootstrap.kind === 'configured' && bootstrap.revoked) {
+    logger.warn(
+      'TENSORNODE_ADMIN_TOKEN was revoked by an admin and stays revoked; set a new value to replace it',
+    );
+  } else if (bootstrap.kind === 'configured' && bootstrap.revokedPrevious > 0) {
+    logger.info(
+      { revoked: bootstrap.revokedPrevious },
+      'TENSORNODE_ADMIN_TOKEN changed: the previous one is revoked',
+    );
+  }
 }

@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import { checkHealth, publicHealthReport, VERSION } from '@tensornode/core';
+import { recordPrivilegedAction } from '@tensornode/core/audit';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, {
   type FastifyBaseLogger,
@@ -171,13 +172,37 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       .send(caller ? report : publicHealthReport(report));
   });
 
-  app.get('/metrics', async (_req, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
+  app.get('/metrics', async (req, reply) => {
+    const required = services.config.METRICS_TOKEN;
+    if (required && !sameSecret(bearerFrom(req.headers.authorization), required)) {
+      return reply
+        .status(401)
+        .header('www-authenticate', 'Bearer realm="metrics"')
+        .send({ error: 'Unauthorized', message: 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>' });
+    }
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
 
   // API scope: rate-limited, tRPC under /trpc and the REST upload routes beside it.
   await app.register(async (api) => {
     api.addHook('onRequest', enforceRateLimits);
+    // The REST upload routes are privileged writes: each leaves an audit record, as mutations do.
+    // Recorded before the answer leaves (onSend), so whoever reads the audit next already sees it.
+    api.addHook('onSend', async (req, reply, payload) => {
+      const route = req.routeOptions.url;
+      if (req.method !== 'POST' || !route?.startsWith('/v1/')) return payload;
+      const caller = callerOrNull(services, req);
+      if (!caller) return payload;
+      const vmId = (req.params as { vmId?: unknown } | undefined)?.vmId;
+      recordPrivilegedAction(services, {
+        tokenId: caller.tokenId,
+        tokenName: caller.name,
+        action: `POST ${route}`,
+        target: typeof vmId === 'string' ? `vmId=${vmId.slice(0, 200)}` : null,
+        outcome: reply.statusCode < 400 ? 'ok' : `http_${reply.statusCode}`,
+      });
+      return payload;
+    });
 
     await api.register(fastifyTRPCPlugin, {
       prefix: '/trpc',
@@ -205,6 +230,13 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   });
 
   return app;
+}
+
+/** Constant-time comparison of a presented secret with the configured one. */
+function sameSecret(presented: string | undefined, expected: string): boolean {
+  if (!presented) return false;
+  const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
+  return timingSafeEqual(digest(presented), digest(expected));
 }
 
 function httpReason(status: number): string {

@@ -1,4 +1,5 @@
-import { authenticateToken, type Logger, roleAtLeast } from '@tensornode/core';
+import { authenticateBearer, type Logger, roleAtLeast } from '@tensornode/core';
+import { describeTarget, recordPrivilegedAction } from '@tensornode/core/audit';
 import type { Role } from '@tensornode/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
@@ -14,6 +15,8 @@ export interface Caller {
   tokenId: string;
   name: string;
   role: Role;
+  /** Set when the bearer is a dashboard session standing in for the token. */
+  sessionId?: string;
 }
 
 export interface Context {
@@ -37,9 +40,9 @@ export function resolveCaller(
   secret: string | undefined,
 ): Pick<Context, 'caller' | 'badToken'> {
   if (!secret) return { caller: null, badToken: false };
-  const token = authenticateToken(services, secret);
-  if (!token) return { caller: null, badToken: true };
-  return { caller: { tokenId: token.id, name: token.name, role: token.role }, badToken: false };
+  const principal = authenticateBearer(services, secret);
+  if (!principal) return { caller: null, badToken: true };
+  return { caller: principal, badToken: false };
 }
 
 export function createContextFactory(services: AppServices, metrics?: Metrics) {
@@ -126,5 +129,21 @@ function requireRole(role: Role) {
 }
 
 export const viewerProcedure = publicProcedure.use(requireRole('viewer'));
-export const operatorProcedure = publicProcedure.use(requireRole('operator'));
-export const adminProcedure = publicProcedure.use(requireRole('admin'));
+/** Operator and admin mutations leave an audit record, refused ones included; queries do not. */
+const auditPrivileged = t.middleware(async ({ ctx, path, type, getRawInput, next }) => {
+  const result = await next();
+  if (type === 'mutation' && ctx.caller) {
+    const input = await getRawInput().catch(() => undefined);
+    recordPrivilegedAction(ctx.services, {
+      tokenId: ctx.caller.tokenId,
+      tokenName: ctx.caller.name,
+      action: path,
+      target: describeTarget(input),
+      outcome: result.ok ? 'ok' : toTRPCError(result.error).code,
+    });
+  }
+  return result;
+});
+
+export const operatorProcedure = publicProcedure.use(auditPrivileged).use(requireRole('operator'));
+export const adminProcedure = publicProcedure.use(auditPrivileged).use(requireRole('admin'));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configSchema, parseConfig, secretValues } from './config.ts';
+import { ConfigError, configSchema, parseConfig, redactedConfig, secretValues } from './config.ts';
 
 const exampleFile = readFileSync(new URL('../../../.env.example', import.meta.url), 'utf8');
 const example = Object.fromEntries(
@@ -69,5 +69,16 @@ describe('configuration', () => {
   it('lists secret values for redaction', () => {
     const config = parseConfig({ OPENAI_API_KEY: 'sk-test-abcdef', GITHUB_TOKEN: 'ghp_abcdefgh' });
     expect(secretValues(config).sort()).toEqual(['ghp_abcdefgh', 'sk-test-abcdef']);
+  });
+
+  it('treats REDIS_URL (and its password alone) as secret in logs and config dumps', () => {
+    const config = parseConfig({ REDIS_URL: 'redis://:hunter2-redis-pw@10.0.0.5:6379/0' });
+    expect(secretValues(config)).toEqual(
+      expect.arrayContaining(['redis://:hunter2-redis-pw@10.0.0.5:6379/0', 'hunter2-redis-pw']),
+    );
+    const dump = JSON.stringify(redactedConfig(config));
+    expect(dump).not.toContain('hunter2-redis-pw');
+    expect(redactedConfig(config).REDIS_URL).toBe('[REDACTED]');
+    expect(redactedConfig(config).PORT).toBe(8000);
   });
 });

@@ -63,6 +63,12 @@ export const configSchema = z
 
     GITHUB_TOKEN: optionalString,
     REDIS_URL: optionalString.pipe(z.url().optional()),
+
+    /** Dashboard sessions: idle minutes before one lapses (each use slides it), and its longest life. */
+    SESSION_IDLE_MINUTES: positiveInt.default(720),
+    SESSION_MAX_HOURS: positiveInt.default(168),
+    /** When set, `GET /metrics` needs `Authorization: Bearer <METRICS_TOKEN>`. */
+    METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   })
   .transform((c) => ({
     ...c,
@@ -105,6 +111,8 @@ export const SECRET_CONFIG_KEYS = [
   'OPENAI_API_KEY',
   'HEDERA_OPERATOR_KEY',
   'GITHUB_TOKEN',
+  'REDIS_URL',
+  'METRICS_TOKEN',
 ] as const satisfies readonly (keyof Config)[];
 
 export class ConfigError extends Error {
@@ -129,7 +137,31 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
 
 /** The secret values present in a config, for log redaction. */
 export function secretValues(config: Config): string[] {
-  return SECRET_CONFIG_KEYS.map((k) => config[k]).filter(
-    (v): v is string => typeof v === 'string' && v.length >= 6,
+  const values: (string | undefined)[] = SECRET_CONFIG_KEYS.map((k) => config[k]);
+  // A Redis URL's password can show up on its own (client errors, a pasted DSN).
+  if (config.REDIS_URL) values.push(redisPassword(config.REDIS_URL));
+  return values.filter((v): v is string => typeof v === 'string' && v.length >= 6);
+}
+
+function redisPassword(url: string): string | undefined {
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The configuration as it may be shown (logs, diagnostics): every secret value replaced. */
+export function redactedConfig(config: Config): Record<string, unknown> {
+  const secret = new Set<string>(SECRET_CONFIG_KEYS);
+  return Object.fromEntries(
+    Object.entries(config).map(([key, value]) => [
+      key,
+      secret.has(key) && value !== undefined
+        ? '[REDACTED]'
+        : typeof value === 'bigint'
+          ? String(value)
+          : value,
+    ]),
   );
 }

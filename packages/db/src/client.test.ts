@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -57,6 +57,17 @@ describe('openDatabase', () => {
     const second = openDatabase({ path });
     expect(createSettingsRepository(second.db).get('score_topic_id')).toBe('0.0.1001');
     second.close();
+  });
+
+  it('creates the database file and its WAL readable by its owner only (mode 0600)', () => {
+    const path = tempFile();
+    const handle = openDatabase({ path });
+    createSettingsRepository(handle.db).set('probe', 'x');
+    for (const file of [path, `${path}-wal`, `${path}-shm`].filter((f) => existsSync(f))) {
+      expect({ file, mode: statSync(file).mode & 0o777 }).toEqual({ file, mode: 0o600 });
+    }
+    expect(existsSync(`${path}-wal`)).toBe(true);
+    handle.close();
   });
 
   it('refuses an answer that points at no round (foreign keys enforced)', () => {

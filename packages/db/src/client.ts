@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Sqlite from 'better-sqlite3';
@@ -27,7 +27,12 @@ const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
 
 /** Opens the SQLite file with WAL, a busy timeout and foreign keys on, and applies pending migrations. */
 export function openDatabase({ path, busyTimeoutMs = 5000 }: OpenDatabaseOptions): DatabaseHandle {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true });
+    // Token hashes and ledger records are nobody else's business; SQLite gives -wal/-shm the same mode.
+    closeSync(openSync(path, 'a', 0o600));
+    chmodSync(path, 0o600);
+  }
   const sqlite = new Sqlite(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);

@@ -1,4 +1,5 @@
 export * from './client.ts';
+export * from './repositories/audit.ts';
 export * from './repositories/deployments.ts';
 export * from './repositories/jobs.ts';
 export * from './repositories/local-vms.ts';
@@ -6,6 +7,7 @@ export * from './repositories/miner-scores.ts';
 export * from './repositories/outbox.ts';
 export * from './repositories/rewards.ts';
 export * from './repositories/rounds.ts';
+export * from './repositories/sessions.ts';
 export * from './repositories/settings.ts';
 export * from './repositories/tokens.ts';
 export type { DeploymentStatus, OutboxStatus, Role } from './schema.ts';

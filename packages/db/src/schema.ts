@@ -26,6 +26,8 @@ export const apiTokens = sqliteTable('api_tokens', {
   createdAt: createdAt(),
   lastUsedAt: integer('last_used_at', { mode: 'timestamp_ms' }),
   revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+  /** After this the token is refused (issue 10 §9); null: it never expires. */
+  expiresAt: integer('expires_at', { mode: 'timestamp_ms' }),
 });
 
 export const DEPLOYMENT_STATUSES = ['inactive', 'active', 'terminated'] as const;
@@ -228,3 +230,43 @@ export const settings = sqliteTable('settings', {
   value: text('value').notNull(),
   updatedAt: createdAt(),
 });
+
+// ---------------------------------------------------------------- issue 10: sessions and audit
+
+/**
+ * Dashboard sessions issued against an API token: the bearer secret is random and only its
+ * SHA-256 is stored. A session carries its token's role and dies with it.
+ */
+export const apiSessions = sqliteTable(
+  'api_sessions',
+  {
+    id: text('id').primaryKey(),
+    tokenId: text('token_id')
+      .notNull()
+      .references(() => apiTokens.id),
+    secretHash: text('secret_hash').notNull().unique(),
+    createdAt: createdAt(),
+    lastSeenAt: integer('last_seen_at', { mode: 'timestamp_ms' }).notNull(),
+    /** Slides forward with use, never past `createdAt` + the absolute lifetime. */
+    expiresAt: integer('expires_at', { mode: 'timestamp_ms' }).notNull(),
+    revokedAt: integer('revoked_at', { mode: 'timestamp_ms' }),
+  },
+  (t) => [index('sessions_token_idx').on(t.tokenId)],
+);
+
+/** Privileged actions: who (token id and name), what, on what, when, and how it ended. */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    at: integer('at', { mode: 'timestamp_ms' }).notNull(),
+    tokenId: text('token_id').notNull(),
+    tokenName: text('token_name').notNull(),
+    /** A procedure path (`vms.delete`) or a REST route (`POST /v1/vms/:vmId/files`). */
+    action: text('action').notNull(),
+    target: text('target'),
+    /** `ok`, or the error code the caller got (`FORBIDDEN`, `http_400`…). */
+    outcome: text('outcome').notNull(),
+  },
+  (t) => [index('audit_at_idx').on(t.at)],
+);

@@ -1,7 +1,7 @@
 import { databaseFile } from '@tensornode/api';
 import { createApiToken, revokeApiToken } from '@tensornode/core';
 import { createTokenRepository, openDatabase, ROLES, type Role } from '@tensornode/db';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { cliConfig } from '../env.ts';
 
 /** Token administration works on the local database directly, so it also rescues a lost admin token. */
@@ -13,11 +13,24 @@ export function registerTokenCommands(program: Command): void {
     .description('create an API token and print its secret once')
     .addOption(new Option('--role <role>', 'viewer, operator or admin').choices(ROLES).makeOptionMandatory())
     .option('--name <name>', 'a label to recognise the token by', 'cli')
-    .action((opts: { role: Role; name: string }) => {
+    .option(
+      '--expires-in-days <days>',
+      'refuse the token after this many days (default: never)',
+      positiveDays,
+    )
+    .action((opts: { role: Role; name: string; expiresInDays?: number }) => {
       withDatabase((db) => {
-        const { token, record } = createApiToken({ db }, { name: opts.name, role: opts.role });
+        const { token, record } = createApiToken(
+          { db },
+          {
+            name: opts.name,
+            role: opts.role,
+            ...(opts.expiresInDays ? { expiresInDays: opts.expiresInDays } : {}),
+          },
+        );
+        const expiry = record.expiresAt ? `, expires ${record.expiresAt.toISOString()}` : '';
         process.stderr.write(
-          `Created ${record.role} token "${record.name}" (id ${record.id}). The secret is shown once:\n`,
+          `Created ${record.role} token "${record.name}" (id ${record.id}${expiry}). The secret is shown once:\n`,
         );
         process.stdout.write(`${token}\n`);
       });
@@ -37,6 +50,7 @@ export function registerTokenCommands(program: Command): void {
             prefix: t.prefix,
             created: t.createdAt.toISOString(),
             revoked: t.revokedAt?.toISOString() ?? '',
+            expires: t.expiresAt?.toISOString() ?? '',
           })),
         );
       });
@@ -51,6 +65,13 @@ export function registerTokenCommands(program: Command): void {
         process.stderr.write(`Revoked token "${revoked.name}".\n`);
       });
     });
+}
+
+function positiveDays(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 3650)
+    throw new InvalidArgumentError('must be a whole number of days, 1–3650');
+  return n;
 }
 
 function withDatabase(fn: (db: ReturnType<typeof openDatabase>['db']) => void): void {

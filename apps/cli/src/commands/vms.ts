@@ -85,6 +85,20 @@ export function registerVmCommands(program: Command): void {
       const { terminated } = await apiClient().vms.delete.mutate({ vmIds });
       process.stderr.write(`Deleted ${vmIds.length} VM(s); ${terminated.length} deployment(s) terminated.\n`);
     });
+
+  vms
+    .command('clear-host-key <vmId>')
+    .description(
+      "after a rebuild: forget the VM's pinned SSH host key; the next connection pins the new one (admin)",
+    )
+    .action(async (vmId: string) => {
+      const { previousFingerprint } = await apiClient().vms.clearHostKey.mutate({ vmId });
+      process.stderr.write(
+        previousFingerprint
+          ? `Cleared the pinned host key of ${vmId} (was ${previousFingerprint}); the next connection pins the new one.\n`
+          : `No host key was pinned for ${vmId}; the next connection pins one.\n`,
+      );
+    });
 }
 
 function vmRow(vm: ListedVm) {

@@ -9,4 +9,5 @@ export const NAVIGATION = [
   { href: '/ledger', label: 'Ledger' },
   { href: '/rewards', label: 'Rewards' },
   { href: '/settings', label: 'Settings' },
+  { href: '/audit', label: 'Audit', role: 'admin' },
 ] as const;

@@ -4,7 +4,7 @@ import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { type ReactNode, useState } from 'react';
 import { signOut } from '../server/actions.ts';
-import type { Role } from '../session-names.ts';
+import { type Role, roleAtLeast } from '../session-names.ts';
 import { NAVIGATION } from './navigation.ts';
 import { RoleProvider } from './role.tsx';
 
@@ -39,7 +39,7 @@ export function Shell({ role, children }: { role: Role; children: ReactNode }) {
           </form>
         </header>
         <nav id="sidebar" className={menuOpen ? 'sidebar open' : 'sidebar'} aria-label="Sections">
-          {NAVIGATION.map((item) => (
+          {NAVIGATION.filter((item) => !('role' in item) || roleAtLeast(role, item.role)).map((item) => (
             <Link
               key={item.href}
               href={item.href}

@@ -4,8 +4,3 @@ import 'server-only';
 export function apiUrl(): string {
   return (process.env.TENSORNODE_API_URL ?? 'http://127.0.0.1:8000').replace(/\/+$/, '');
 }
-
-/** Cookies carry `Secure` when the dashboard is served over HTTPS (set `TENSORNODE_WEB_SECURE_COOKIES=1`). */
-export function secureCookies(): boolean {
-  return process.env.TENSORNODE_WEB_SECURE_COOKIES === '1';
-}

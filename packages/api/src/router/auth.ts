@@ -1,4 +1,4 @@
-import { createApiToken, revokeApiToken } from '@tensornode/core';
+import { createApiToken, createSession, revokeApiToken, revokeSession } from '@tensornode/core';
 import { createTokenRepository, ROLES } from '@tensornode/db';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
@@ -12,12 +12,31 @@ const tokenRecord = z.object({
   createdAt: z.date(),
   lastUsedAt: z.date().nullable(),
   revokedAt: z.date().nullable(),
+  expiresAt: z.date().nullable(),
 });
 
 export const ZCreateTokenInput = z.object({
   name: z.string().trim().min(1).max(100),
   role: z.enum(ROLES),
+  /** Unset: the token never expires. */
+  expiresInDays: z.number().int().min(1).max(3650).optional(),
 });
+
+/** Dashboard sessions: the dashboard keeps a session secret in its cookie, never the token. */
+const sessionsRouter = {
+  /** Issues a session for the caller's API token (sent as the bearer); sessions cannot beget sessions. */
+  create: viewerProcedure
+    .output(z.object({ secret: z.string(), sessionId: z.string(), expiresAt: z.date() }))
+    .mutation(({ ctx }) =>
+      createSession(ctx.services, { tokenId: ctx.caller.tokenId, viaSession: Boolean(ctx.caller.sessionId) }),
+    ),
+  /** Sign-out: ends the session the caller is using. */
+  revoke: viewerProcedure.output(z.object({ revoked: z.boolean() })).mutation(({ ctx }) => {
+    if (!ctx.caller.sessionId) return { revoked: false };
+    revokeSession(ctx.services, { sessionId: ctx.caller.sessionId });
+    return { revoked: true };
+  }),
+} satisfies TRPCRouterRecord;
 
 const tokensRouter = {
   create: adminProcedure
@@ -39,4 +58,5 @@ export const authRouter = {
     .output(z.object({ tokenId: z.string(), name: z.string(), role: z.enum(ROLES) }))
     .query(({ ctx }) => ctx.caller),
   tokens: tokensRouter,
+  sessions: sessionsRouter,
 } satisfies TRPCRouterRecord;

@@ -11,7 +11,7 @@ import {
   updateVmsInput,
   vmIdSchema,
 } from '@tensornode/core/deployments';
-import { execOnVm, execOnVmInput } from '@tensornode/core/ssh';
+import { clearHostKey, clearHostKeyInput, execOnVm, execOnVmInput } from '@tensornode/core/ssh';
 import { VM_STATUSES } from '@tensornode/core/vms';
 import { DEPLOYMENT_STATUSES } from '@tensornode/db';
 import type { TRPCRouterRecord } from '@trpc/server';
@@ -120,4 +120,10 @@ export const vmsRouter = {
       );
       return result;
     }),
+
+  /** After a rebuild: forget the VM's pinned SSH host key so the next connection pins the new one. */
+  clearHostKey: adminProcedure
+    .input(clearHostKeyInput)
+    .output(z.object({ vmId: z.string(), previousFingerprint: z.string().nullable() }))
+    .mutation(({ ctx, input }) => clearHostKey(ctx.services, input)),
 } satisfies TRPCRouterRecord;

@@ -9,17 +9,21 @@ export interface CreatedToken {
   record: PublicApiToken;
 }
 
+const DAY_MS = 24 * 3_600_000;
+
 export function createApiToken(
-  ctx: Pick<CoreContext, 'db'>,
-  input: { name: string; role: Role; secret?: string },
+  ctx: Pick<CoreContext, 'db' | 'now'>,
+  input: { name: string; role: Role; secret?: string; expiresInDays?: number },
 ): CreatedToken {
   const token = input.secret ?? generateTokenSecret();
+  const now = ctx.now?.() ?? new Date();
   const record = createTokenRepository(ctx.db).insert({
     id: randomUUID(),
     name: input.name,
     role: input.role,
     tokenHash: hashTokenSecret(token),
     prefix: displayPrefix(token),
+    expiresAt: input.expiresInDays ? new Date(now.getTime() + input.expiresInDays * DAY_MS) : null,
   });
   return { token, record };
 }

@@ -1,7 +1,8 @@
-import { createTokenRepository, type PublicApiToken } from '@tensornode/db';
+import { createSessionRepository, createTokenRepository, type PublicApiToken } from '@tensornode/db';
 import type { CoreContext } from '../context.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 
+/** Revokes a token and every dashboard session signed in with it. */
 export function revokeApiToken(
   ctx: Pick<CoreContext, 'db'>,
   input: { id: string; callerTokenId?: string },
@@ -14,6 +15,8 @@ export function revokeApiToken(
     if (existing.role === 'admin' && tokens.countActiveAdmins() <= 1) {
       throw new ConflictError('cannot revoke the last active admin token; create another admin token first');
     }
-    return tokens.revoke(input.id)!;
+    const revoked = tokens.revoke(input.id)!;
+    createSessionRepository(tx).revokeAllOfToken(input.id, revoked.revokedAt ?? new Date());
+    return revoked;
   });
 }

@@ -1,5 +1,6 @@
 import { type Dispatcher, request } from 'undici';
 import { InvalidInputError, UpstreamError } from '../errors.ts';
+import { readBoundedText } from '../upstream-body.ts';
 import type { MessagePage, MirrorTopicRecord, TopicMessage } from './ledger.ts';
 
 const PAGE_LIMIT = 100;
@@ -90,40 +91,48 @@ function assemble(last: MirrorTopicRecord, earlier: MirrorTopicRecord[]): TopicM
 /** Mirror node REST reads (`/api/v1/topics/{id}/messages`) with our own HTTP client. */
 export function createMirrorClient(
   baseUrl: string,
-  options: { dispatcher?: Dispatcher; timeoutMs?: number } = {},
+  options: { dispatcher?: Dispatcher; timeoutMs?: number; maxBodyBytes?: number } = {},
 ): MirrorClient {
   const base = baseUrl.replace(/\/+$/, '');
+  // One deadline for the whole read, headers and body: a mirror that drips bytes must not hold a call.
   const timeoutMs = options.timeoutMs ?? 10_000;
+  // A page is 100 messages of at most ~1 KB each (base64); anything near this is not a mirror page.
+  const maxBodyBytes = options.maxBodyBytes ?? 4 * 1024 * 1024;
+
+  function transportError(error: unknown): UpstreamError {
+    if (error instanceof UpstreamError) return error;
+    const timeout = error instanceof Error && /timeout|abort/i.test(error.name + error.message);
+    const message = timeout
+      ? `no complete answer within ${timeoutMs} ms`
+      : `request failed: ${(error as Error).message}`;
+    return new UpstreamError('hedera mirror', message, { cause: error, timeout });
+  }
 
   async function getJson<T>(pathAndQuery: string): Promise<T | null> {
     let response: Dispatcher.ResponseData;
+    let text: string;
     try {
       response = await request(`${base}${pathAndQuery}`, {
         method: 'GET',
         headers: { accept: 'application/json' },
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+        signal: AbortSignal.timeout(timeoutMs),
         ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
       });
+      if (response.statusCode === 404) {
+        await response.body.dump();
+        return null;
+      }
+      text = await readBoundedText(response.body, maxBodyBytes, 'hedera mirror');
     } catch (error) {
-      const timeout = error instanceof Error && /timeout/i.test(error.name + error.message);
-      throw new UpstreamError('hedera mirror', `request failed: ${(error as Error).message}`, {
-        cause: error,
-        timeout,
-      });
-    }
-    if (response.statusCode === 404) {
-      await response.body.dump();
-      return null;
+      throw transportError(error);
     }
     if (response.statusCode >= 400) {
-      const text = await response.body.text().catch(() => '');
       throw new UpstreamError('hedera mirror', `HTTP ${response.statusCode}: ${text.slice(0, 200)}`, {
         status: response.statusCode,
       });
     }
     try {
-      return (await response.body.json()) as T;
+      return JSON.parse(text) as T;
     } catch (error) {
       throw new UpstreamError(
         'hedera mirror',

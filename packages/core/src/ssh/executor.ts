@@ -127,7 +127,7 @@ export function createSshExecutor(options: SshExecutorOptions): SshExecutor {
         log.warn({ vmId: target.vmId, host, fingerprint: changed }, 'SSH host key changed; refused');
         throw new UpstreamError(
           'SSH',
-          `host key for ${target.vmId ?? host} changed (now ${changed}); refusing to connect. If the VM was rebuilt, clear its pinned key`,
+          `host key for ${target.vmId ?? host} changed (now ${changed}); refusing to connect. If the VM was rebuilt, clear its pinned key (tensornode vms clear-host-key ${target.vmId ?? '<vmId>'})`,
         );
       }
       const { reason, timeout } = describeConnectError(err, privateKey);

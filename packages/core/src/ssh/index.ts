@@ -1,4 +1,5 @@
 export { validateInput } from '../validate-input.ts';
+export { clearHostKey, clearHostKeyInput } from './clear-host-key.ts';
 export {
   DEFAULT_EXEC_TIMEOUT_MS,
   DEFAULT_MAX_OUTPUT_BYTES,

@@ -121,6 +121,17 @@ export function createDeploymentRepository(db: Executor) {
     },
 
     /** Pins the VM's SSH host key fingerprint if none is pinned yet; returns the pinned one. */
+    /** Forgets the pinned host key (after a rebuild); the next connect pins the new one. */
+    clearHostKey(vmId: string): { vmId: string; sshHostKey: string | null } | undefined {
+      const previous = db
+        .select({ vmId: deployments.vmId, sshHostKey: deployments.sshHostKey })
+        .from(deployments)
+        .where(eq(deployments.vmId, vmId))
+        .get();
+      if (!previous) return undefined;
+      db.update(deployments).set({ sshHostKey: null }).where(eq(deployments.vmId, vmId)).run();
+      return previous;
+    },
     pinHostKey(vmId: string, fingerprint: string): string | undefined {
       db.update(deployments)
         .set({ sshHostKey: fingerprint })

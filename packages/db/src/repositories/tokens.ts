@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, or } from 'drizzle-orm';
 import type { Executor } from '../client.ts';
 import { apiTokens, type Role } from '../schema.ts';
 
@@ -13,6 +13,7 @@ const publicColumns = {
   createdAt: apiTokens.createdAt,
   lastUsedAt: apiTokens.lastUsedAt,
   revokedAt: apiTokens.revokedAt,
+  expiresAt: apiTokens.expiresAt,
 };
 
 export function createTokenRepository(db: Executor) {
@@ -23,6 +24,7 @@ export function createTokenRepository(db: Executor) {
       role: Role;
       tokenHash: string;
       prefix: string;
+      expiresAt?: Date | null;
     }): PublicApiToken {
       return db.insert(apiTokens).values(token).returning(publicColumns).get();
     },
@@ -33,17 +35,35 @@ export function createTokenRepository(db: Executor) {
         .where(and(eq(apiTokens.tokenHash, tokenHash), isNull(apiTokens.revokedAt)))
         .get();
     },
+    /** Revoked or not: tells a revoked secret from an unknown one. */
+    findByHash(tokenHash: string): PublicApiToken | undefined {
+      return db.select(publicColumns).from(apiTokens).where(eq(apiTokens.tokenHash, tokenHash)).get();
+    },
+    /** Active tokens of a given name (the bootstrap token from TENSORNODE_ADMIN_TOKEN). */
+    listActiveByName(name: string): PublicApiToken[] {
+      return db
+        .select(publicColumns)
+        .from(apiTokens)
+        .where(and(eq(apiTokens.name, name), isNull(apiTokens.revokedAt)))
+        .all();
+    },
     findById(id: string): PublicApiToken | undefined {
       return db.select(publicColumns).from(apiTokens).where(eq(apiTokens.id, id)).get();
     },
     list(): PublicApiToken[] {
       return db.select(publicColumns).from(apiTokens).orderBy(desc(apiTokens.createdAt)).all();
     },
-    countActiveAdmins(): number {
+    countActiveAdmins(at = new Date()): number {
       return db
         .select({ id: apiTokens.id })
         .from(apiTokens)
-        .where(and(eq(apiTokens.role, 'admin'), isNull(apiTokens.revokedAt)))
+        .where(
+          and(
+            eq(apiTokens.role, 'admin'),
+            isNull(apiTokens.revokedAt),
+            or(isNull(apiTokens.expiresAt), gt(apiTokens.expiresAt, at)),
+          ),
+        )
         .all().length;
     },
     /** Returns the revoked token, or undefined when no active token has that id. */

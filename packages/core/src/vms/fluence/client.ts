@@ -3,6 +3,7 @@ import { type Dispatcher, request } from 'undici';
 import { z } from 'zod';
 import { type Logger, silentLogger } from '../../context.ts';
 import { InvalidInputError, NotFoundError, UpstreamError } from '../../errors.ts';
+import { readBoundedText } from '../../upstream-body.ts';
 import { assertUpdatesKeepSsh } from '../open-ports.ts';
 import { VM_STATUSES, type Vm, type VmProvider, type VmStatus } from '../provider.ts';
 
@@ -26,6 +27,10 @@ export interface FluenceProviderOptions {
   baseUrl: string;
   /** Deadline per attempt, headers and body included. */
   timeoutMs?: number;
+  /** Deadline of a whole call, retries and backoff included. */
+  totalTimeoutMs?: number;
+  /** Largest answer read; past it the answer is dropped with an error naming Fluence. */
+  maxResponseBytes?: number;
   /** Extra attempts for idempotent calls after a 5xx, 429 or connection failure. */
   maxRetries?: number;
   /** First backoff delay; doubles each retry (with jitter), capped at 5 s. */
@@ -108,6 +113,8 @@ export function createFluenceProvider(options: FluenceProviderOptions): VmProvid
   const {
     apiKey,
     timeoutMs = 15_000,
+    totalTimeoutMs = 45_000,
+    maxResponseBytes = 16 * 1024 * 1024,
     maxRetries = 3,
     retryBaseMs = 250,
     dispatcher,
@@ -119,7 +126,12 @@ export function createFluenceProvider(options: FluenceProviderOptions): VmProvid
   /** Upstream text may echo what we sent; the key never leaves this module. */
   const redact = (text: string) => (apiKey ? text.split(apiKey).join('[redacted]') : text);
 
-  async function attempt(method: Method, path: string, body: unknown): Promise<Attempt> {
+  async function attempt(
+    method: Method,
+    path: string,
+    body: unknown,
+    deadlineMs = timeoutMs,
+  ): Promise<Attempt> {
     const started = performance.now();
     try {
       const res = await request(`${baseUrl}${path}`, {
@@ -130,10 +142,10 @@ export function createFluenceProvider(options: FluenceProviderOptions): VmProvid
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: AbortSignal.timeout(deadlineMs),
         dispatcher,
       });
-      const text = await res.body.text();
+      const text = await readBoundedText(res.body, maxResponseBytes, SERVICE);
       logger.debug(
         { method, path, status: res.statusCode, ms: Math.round(performance.now() - started) },
         'fluence call',
@@ -145,11 +157,11 @@ export function createFluenceProvider(options: FluenceProviderOptions): VmProvid
         ...(Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterMs: retryAfter * 1000 } : {}),
       };
     } catch (error) {
-      throw transportError(error, method, path);
+      throw error instanceof UpstreamError ? error : transportError(error, method, path, deadlineMs);
     }
   }
 
-  function transportError(error: unknown, method: Method, path: string): UpstreamError {
+  function transportError(error: unknown, method: Method, path: string, deadlineMs: number): UpstreamError {
     const err = error as { name?: string; code?: string; message?: string };
     const what = `${method} ${path}`;
     if (
@@ -157,7 +169,7 @@ export function createFluenceProvider(options: FluenceProviderOptions): VmProvid
       err.code === 'UND_ERR_HEADERS_TIMEOUT' ||
       err.code === 'UND_ERR_BODY_TIMEOUT'
     ) {
-      return new UpstreamError(SERVICE, `timed out after ${timeoutMs} ms (${what})`, {
+      return new UpstreamError(SERVICE, `timed out after ${Math.round(deadlineMs)} ms (${what})`, {
         timeout: true,
         cause: error,
       });
@@ -192,16 +204,17 @@ export function createFluenceProvider(options: FluenceProviderOptions): VmProvid
     retry = RETRYABLE[method],
   ): Promise<unknown> {
     const attempts = retry ? maxRetries + 1 : 1;
+    const deadline = performance.now() + totalTimeoutMs;
+    const remaining = () => deadline - performance.now();
     for (let i = 0; ; i++) {
-      const last = i === attempts - 1;
       let result: Attempt;
       try {
-        result = await attempt(method, path, body);
+        result = await attempt(method, path, body, Math.max(1, Math.min(timeoutMs, remaining())));
       } catch (error) {
         const upstream = error as UpstreamError;
-        // A timed-out call already cost the caller its whole deadline: report it, don't multiply it.
-        if (last || upstream.timedOut) throw upstream;
         const delay = backoffMs(i);
+        // A timed-out call already cost the caller its whole deadline: report it, don't multiply it.
+        if (i === attempts - 1 || upstream.timedOut || delay >= remaining()) throw upstream;
         logger.warn({ method, path, attempt: i + 1, delayMs: Math.round(delay) }, upstream.message);
         await sleep(delay);
         continue;
@@ -215,8 +228,8 @@ export function createFluenceProvider(options: FluenceProviderOptions): VmProvid
         }
       }
       const error = statusError(method, path, result);
-      if (last || !isRetryableStatus(result.status)) throw error;
       const delay = backoffMs(i, result.retryAfterMs);
+      if (i === attempts - 1 || !isRetryableStatus(result.status) || delay >= remaining()) throw error;
       logger.warn({ method, path, attempt: i + 1, delayMs: Math.round(delay) }, error.message);
       await sleep(delay);
     }

@@ -32,10 +32,11 @@ function ApiTokens() {
   const revoke = useMutation(trpc.auth.tokens.revoke.mutationOptions({ onSuccess: invalidate }));
   const [name, setName] = useState('');
   const [role, setRole] = useState<TokenRole>('viewer');
+  const [expiresInDays, setExpiresInDays] = useState('');
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    create.mutate({ name, role });
+    create.mutate({ name, role, ...(expiresInDays ? { expiresInDays: Number(expiresInDays) } : {}) });
   };
 
   return (
@@ -49,6 +50,15 @@ function ApiTokens() {
             <option value="viewer">viewer</option>
             <option value="operator">operator</option>
             <option value="admin">admin</option>
+          </select>
+        </label>
+        <label>
+          Expires
+          <select value={expiresInDays} onChange={(e) => setExpiresInDays(e.target.value)}>
+            <option value="">never</option>
+            <option value="7">in 7 days</option>
+            <option value="30">in 30 days</option>
+            <option value="90">in 90 days</option>
           </select>
         </label>
         <button type="submit" disabled={create.isPending}>
@@ -74,6 +84,7 @@ function ApiTokens() {
                   <th>Prefix</th>
                   <th>Created</th>
                   <th>Last used</th>
+                  <th>Expires</th>
                   <th>Status</th>
                   <th />
                 </tr>
@@ -88,7 +99,14 @@ function ApiTokens() {
                     </td>
                     <td className="nowrap">{formatDate(token.createdAt)}</td>
                     <td className="nowrap">{formatDate(token.lastUsedAt)}</td>
-                    <td>{token.revokedAt ? `revoked ${formatDate(token.revokedAt)}` : 'active'}</td>
+                    <td className="nowrap">{token.expiresAt ? formatDate(token.expiresAt) : 'never'}</td>
+                    <td>
+                      {token.revokedAt
+                        ? `revoked ${formatDate(token.revokedAt)}`
+                        : token.expiresAt && new Date(token.expiresAt) <= new Date()
+                          ? 'expired'
+                          : 'active'}
+                    </td>
                     <td>
                       {token.revokedAt ? null : (
                         <button
