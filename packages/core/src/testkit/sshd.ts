@@ -86,6 +86,9 @@ function sshdConfig(dir: string, port: number, extra: string[]): string {
     'StrictModes no',
     'Subsystem sftp internal-sftp',
     'LogLevel ERROR',
+    // bash skips ~/.bashrc for sshd's commands when SHLVL is set: the test host's rc files (pyenv
+    // init…) then cannot slow every exec past a test's deadline.
+    'SetEnv SHLVL=1',
     ...extra,
     '',
   ].join('\n');
