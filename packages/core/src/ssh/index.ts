@@ -23,7 +23,6 @@ export {
   type HostKeyStore,
   hostKeyFingerprint,
 } from './host-keys.ts';
-export { validateRemotePath } from './remote-path.ts';
+export { UPLOAD_WORKDIR, validateRemotePath, validateWorkdirPath } from './remote-path.ts';
 export { redactSecrets, shellQuote } from './shell-quote.ts';
-export { UPLOAD_WORKDIR, validateWorkdirPath } from './remote-path.ts';
 export { type UploadFileInput, uploadFileInput, uploadFileToVm } from './upload-file.ts';

@@ -35,9 +35,7 @@ export async function uploadFileToVm(
   const { vmId, localPath, remotePath, confined } = validateInput(uploadFileInput, input);
   const segments = confined ? validateWorkdirPath(remotePath) : [validateRemotePath(remotePath)];
   const { target } = await resolveVmHost(ctx.provider, vmId);
-  const destination = confined
-    ? await confinedDestination(ctx.ssh, target, segments)
-    : remotePath;
+  const destination = confined ? await confinedDestination(ctx.ssh, target, segments) : remotePath;
   ctx.log?.info({ vmId: target.vmId, confined }, 'vms.upload');
   const result = await ctx.ssh.upload(target, localPath, destination);
   return { vmId: target.vmId, ...result };
@@ -56,10 +54,12 @@ async function confinedDestination(ssh: SshExecutor, target: SshTarget, segments
     `[ ! -L ${shellQuote(UPLOAD_WORKDIR)} ] || ${refuse(`~/${UPLOAD_WORKDIR} is a symlink`)}`,
     enter(UPLOAD_WORKDIR, '-m 700 '),
     'root=$(pwd -P)',
-    ...segments.slice(0, -1).flatMap((dir) => [
-      enter(dir),
-      `case "$(pwd -P)/" in "$root"/*) ;; *) ${refuse(`${dir} leads out of ~/${UPLOAD_WORKDIR} (a symlink)`)} ;; esac`,
-    ]),
+    ...segments
+      .slice(0, -1)
+      .flatMap((dir) => [
+        enter(dir),
+        `case "$(pwd -P)/" in "$root"/*) ;; *) ${refuse(`${dir} leads out of ~/${UPLOAD_WORKDIR} (a symlink)`)} ;; esac`,
+      ]),
     `[ ! -L ${shellQuote(name)} ] || ${refuse(`${name} is a symlink`)}`,
     'printf "%s\\n" "$(pwd -P)"',
   ].join('\n');
@@ -77,6 +77,7 @@ async function confinedDestination(ssh: SshExecutor, target: SshTarget, segments
     );
   }
   const dir = result.stdout.trim();
-  if (!dir.startsWith('/')) throw new UpstreamError('SSH', `the VM answered no directory for ${UPLOAD_WORKDIR}`);
+  if (!dir.startsWith('/'))
+    throw new UpstreamError('SSH', `the VM answered no directory for ${UPLOAD_WORKDIR}`);
   return `${dir === '/' ? '' : dir}/${name}`;
 }
