@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { resolveVmHost } from '../ssh/exec-on-vm.ts';
+import { resolveSshTarget } from '../ssh/exec-on-vm.ts';
 import { validateInput } from '../validate-input.ts';
 import { buildDeployFromUploadCommand } from './commands.ts';
 import type { ContainerDeployResult } from './deploy-from-url.ts';
@@ -12,7 +12,7 @@ export async function deployFromUpload(
   input: z.input<typeof deployFromUploadInput>,
 ): Promise<ContainerDeployResult> {
   const { vmId: given, dockerfilePath, timeoutMs, ...rest } = validateInput(deployFromUploadInput, input);
-  const { target } = await resolveVmHost(ctx.provider, given);
+  const { target } = await resolveSshTarget(ctx.provider, given);
   const vmId = target.vmId;
   const built = buildDeployFromUploadCommand({ ...rest, githubToken: ctx.githubToken });
   ctx.log?.info(

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { resolveVmHost } from '../ssh/exec-on-vm.ts';
+import { resolveSshTarget } from '../ssh/exec-on-vm.ts';
 import type { ExecResult } from '../ssh/executor.ts';
 import { validateInput } from '../validate-input.ts';
 import { buildDeployFromUrlCommand } from './commands.ts';
@@ -19,7 +19,7 @@ export async function deployFromUrl(
   input: z.input<typeof deployFromUrlInput>,
 ): Promise<ContainerDeployResult> {
   const { vmId: given, timeoutMs, ...rest } = validateInput(deployFromUrlInput, input);
-  const { target } = await resolveVmHost(ctx.provider, given);
+  const { target } = await resolveSshTarget(ctx.provider, given);
   const vmId = target.vmId;
   const built = buildDeployFromUrlCommand({ ...rest, githubToken: ctx.githubToken });
   ctx.log?.info(

@@ -48,7 +48,7 @@ function fakeProvider(): VmProvider {
   });
   const unused = () => Promise.reject(new Error('not used in this test'));
   return {
-    name: 'local',
+    name: 'fluence',
     isValidVmId: (id) => /^vm-\d+$/.test(id),
     canonicalVmId: (id) => id.toLowerCase(),
     get: async (id) => vm(id, id === 'vm-2' ? null : '127.0.0.1'),

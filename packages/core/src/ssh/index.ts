@@ -5,6 +5,7 @@ export {
   type ExecOnVmInput,
   execOnVm,
   execOnVmInput,
+  resolveSshTarget,
   resolveVmHost,
   type SshContext,
 } from './exec-on-vm.ts';

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { vmIdSchema } from '../deployments/schemas.ts';
 import { InvalidInputError, UpstreamError } from '../errors.ts';
 import { validateInput } from '../validate-input.ts';
-import { resolveVmHost, type SshContext } from './exec-on-vm.ts';
+import { resolveSshTarget, type SshContext } from './exec-on-vm.ts';
 import type { SshExecutor, SshTarget, UploadResult } from './executor.ts';
 import { UPLOAD_WORKDIR, validateRemotePath, validateWorkdirPath } from './remote-path.ts';
 import { shellQuote } from './shell-quote.ts';
@@ -34,7 +34,7 @@ export async function uploadFileToVm(
 ): Promise<UploadResult & { vmId: string }> {
   const { vmId, localPath, remotePath, confined } = validateInput(uploadFileInput, input);
   const segments = confined ? validateWorkdirPath(remotePath) : [validateRemotePath(remotePath)];
-  const { target } = await resolveVmHost(ctx.provider, vmId);
+  const { target } = await resolveSshTarget(ctx.provider, vmId);
   const destination = confined ? await confinedDestination(ctx.ssh, target, segments) : remotePath;
   ctx.log?.info({ vmId: target.vmId, confined }, 'vms.upload');
   const result = await ctx.ssh.upload(target, localPath, destination);
