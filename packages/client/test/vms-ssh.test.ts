@@ -203,6 +203,19 @@ describe('POST /v1/vms/:vmId/docker', () => {
     }
   });
 
+  it('lets only an admin ask for GITHUB_TOKEN in a build, naming the field', async () => {
+    const operator = createTensorNodeClient({ url: server.url, token: server.tokenFor('operator') });
+    const refused = await operator.docker.deployFromUrl
+      .mutate({ vmId, dockerfileUrl: 'https://example.com/Dockerfile', withGithubToken: true })
+      .catch((e: unknown) => e);
+    expect(errorCode(refused)).toBe('FORBIDDEN');
+    expect((refused as Error).message).toMatch(/^withGithubToken: only an admin/);
+
+    const res = await post(dockerForm({ withGithubToken: 'true' }));
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { message: string }).message).toMatch(/^withGithubToken: only an admin/);
+  });
+
   it('rejects a bad workdir or port naming the field, before touching the VM', async () => {
     for (const [fields, field] of [
       [{ workdir: '../../etc' }, 'workdir'],

@@ -62,6 +62,33 @@ export const configSchema = z
     DEVNET_MIRROR_PORT: port.default(0),
 
     GITHUB_TOKEN: optionalString,
+    /** Dockerfile URL prefixes whose builds receive GITHUB_TOKEN (comma-separated); none = no build. */
+    GITHUB_TOKEN_URL_PREFIXES: z
+      .string()
+      .default('')
+      .transform((value, ctx) => {
+        const prefixes = value
+          .split(',')
+          .map((p) => p.trim())
+          .filter((p) => p !== '');
+        for (const prefix of prefixes) {
+          const parsed = URL.canParse(prefix) ? new URL(prefix) : null;
+          // A prefix ending in a path segment ("…/org") would also admit "…/org-evil".
+          if (
+            !parsed ||
+            parsed.protocol !== 'https:' ||
+            !parsed.href.endsWith('/') ||
+            parsed.href !== prefix
+          ) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `each prefix must be a normalised https URL ending in "/" (got ${JSON.stringify(prefix)})`,
+            });
+            return z.NEVER;
+          }
+        }
+        return prefixes;
+      }),
     REDIS_URL: optionalString.pipe(z.url().optional()),
   })
   .transform((c) => ({

@@ -10,7 +10,7 @@ import type { Role } from '@tensornode/db';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toTRPCError } from '../errors.ts';
-import { dockerContext, toContainerRunResult } from '../router/docker.ts';
+import { assertMayRequestGithubToken, dockerContext, toContainerRunResult } from '../router/docker.ts';
 import type { AppServices } from '../services.ts';
 import { bearerFrom, resolveCaller } from '../trpc.ts';
 
@@ -164,11 +164,13 @@ export async function uploadRoutes(app: FastifyInstance, { services }: UploadRou
 
   app.post<{ Params: { vmId: string } }>(
     '/v1/vms/:vmId/docker',
-    route('operator', ['file', 'Dockerfile', 'dockerfile'], async (vmId, upload, req) => {
-      const { workdir, port } = upload.fields;
+    route('operator', ['file', 'Dockerfile', 'dockerfile'], async (vmId, upload, req, callerRole) => {
+      const { workdir, port, withGithubToken } = upload.fields;
+      assertMayRequestGithubToken(callerRole, withGithubToken);
       const result = await deployFromUpload(dockerContext({ services, log: req.log }), {
         vmId,
         dockerfilePath: upload.path,
+        ...(withGithubToken !== undefined ? { withGithubToken } : {}),
         ...(workdir !== undefined ? { workdir } : {}),
         ...(port !== undefined ? { port } : {}),
       });

@@ -3,7 +3,7 @@ import { resolveSshTarget } from '../ssh/exec-on-vm.ts';
 import { validateInput } from '../validate-input.ts';
 import { buildDeployFromUploadCommand } from './commands.ts';
 import type { ContainerDeployResult } from './deploy-from-url.ts';
-import { type DockerContext, runBuiltCommand } from './run-built-command.ts';
+import { type DockerContext, githubTokenFor, runBuiltCommand } from './run-built-command.ts';
 import { deployFromUploadInput } from './schemas.ts';
 
 /** `POST /v1/vms/:vmId/docker`: upload a Dockerfile to `workdir/Dockerfile`, build it, run the container. */
@@ -11,12 +11,26 @@ export async function deployFromUpload(
   ctx: DockerContext,
   input: z.input<typeof deployFromUploadInput>,
 ): Promise<ContainerDeployResult> {
-  const { vmId: given, dockerfilePath, timeoutMs, ...rest } = validateInput(deployFromUploadInput, input);
+  const {
+    vmId: given,
+    dockerfilePath,
+    timeoutMs,
+    withGithubToken,
+    ...rest
+  } = validateInput(deployFromUploadInput, input);
   const { target } = await resolveSshTarget(ctx.provider, given);
   const vmId = target.vmId;
-  const built = buildDeployFromUploadCommand({ ...rest, githubToken: ctx.githubToken });
+  // An uploaded Dockerfile has no URL to approve: the token goes only where an admin asks for it.
+  const githubToken = githubTokenFor(ctx, { withGithubToken });
+  const built = buildDeployFromUploadCommand({ ...rest, githubToken });
   ctx.log?.info(
-    { vmId, image: rest.image, container: rest.container, port: rest.port },
+    {
+      vmId,
+      image: rest.image,
+      container: rest.container,
+      port: rest.port,
+      githubToken: githubToken !== undefined,
+    },
     'docker.deployFromUpload',
   );
   await ctx.ssh.upload(target, dockerfilePath, `${rest.workdir}/Dockerfile`);
