@@ -72,14 +72,9 @@ export const configSchema = z
           .map((p) => p.trim())
           .filter((p) => p !== '');
         for (const prefix of prefixes) {
-          const parsed = URL.canParse(prefix) ? new URL(prefix) : null;
+          const href = URL.canParse(prefix) ? new URL(prefix).href : '';
           // A prefix ending in a path segment ("…/org") would also admit "…/org-evil".
-          if (
-            !parsed ||
-            parsed.protocol !== 'https:' ||
-            !parsed.href.endsWith('/') ||
-            parsed.href !== prefix
-          ) {
+          if (!href.startsWith('https://') || !href.endsWith('/') || href !== prefix) {
             ctx.addIssue({
               code: 'custom',
               message: `each prefix must be a normalised https URL ending in "/" (got ${JSON.stringify(prefix)})`,
