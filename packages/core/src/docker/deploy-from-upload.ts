@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { resolveSshTarget } from '../ssh/exec-on-vm.ts';
+import { confinedDestination } from '../ssh/upload-file.ts';
 import { validateInput } from '../validate-input.ts';
 import { buildDeployFromUploadCommand } from './commands.ts';
 import type { ContainerDeployResult } from './deploy-from-url.ts';
@@ -33,7 +34,12 @@ export async function deployFromUpload(
     },
     'docker.deployFromUpload',
   );
-  await ctx.ssh.upload(target, dockerfilePath, `${rest.workdir}/Dockerfile`);
+  // The workdir is relative, but a symlink on the VM could still lead the Dockerfile out of the home.
+  const destination = await confinedDestination(ctx.ssh, target, [...rest.workdir.split('/'), 'Dockerfile'], {
+    within: null,
+    field: 'workdir',
+  });
+  await ctx.ssh.upload(target, dockerfilePath, destination);
   const result = await runBuiltCommand(ctx, target, built, timeoutMs);
   return { vmId, image: rest.image, container: rest.container, port: rest.port, ...result };
 }

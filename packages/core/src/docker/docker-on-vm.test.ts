@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, InvalidInputError } from '../errors.ts';
 import { generateSshKeypair } from '../keys/generate-keypair.ts';
@@ -184,6 +184,24 @@ describe('docker on a VM over real SSH', () => {
       'docker run -d --restart unless-stopped --name miner-2 -p 3001:3001 miner:v2',
     );
     expect(JSON.stringify(result)).not.toContain(TOKEN);
+  });
+
+  it('deployFromUpload refuses a workdir that a symlink on the VM leads out of the home', async () => {
+    const outside = join(dir, 'outside');
+    await mkdir(outside, { recursive: true });
+    const link = join(homedir(), `tensornode-test-${process.pid}`, 'link');
+    await mkdir(dirname(link), { recursive: true });
+    await symlink(outside, link);
+    const local = join(dir, 'upload.Dockerfile');
+    await writeFile(local, '* * * * * root id\n');
+    const error = await deployFromUpload(ctx, {
+      vmId: 'vm-1',
+      dockerfilePath: local,
+      workdir: `tensornode-test-${process.pid}/link`,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error).toMatchObject({ field: 'workdir' });
+    expect(await readdir(outside)).toEqual([]);
   });
 
   it('stopContainer stops and removes the container', async () => {

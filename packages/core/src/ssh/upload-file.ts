@@ -41,8 +41,21 @@ export async function uploadFileToVm(
   return { vmId: target.vmId, ...result };
 }
 
-async function confinedDestination(ssh: SshExecutor, target: SshTarget, segments: string[]): Promise<string> {
+/**
+ * Where SFTP may write `segments` (directories, then a file name) on the VM without leaving `within`
+ * (a directory in the SSH user's home, made if missing; the home itself when null): walks it one
+ * directory at a time with `cd -P`, refusing a step whose real path is outside and a file name that
+ * is a symlink. Returns the real path. Someone with a shell on the VM could still swap a directory
+ * between this check and the write; operators have no such shell.
+ */
+export async function confinedDestination(
+  ssh: SshExecutor,
+  target: SshTarget,
+  segments: string[],
+  { within = UPLOAD_WORKDIR, field = 'remotePath' }: { within?: string | null; field?: string } = {},
+): Promise<string> {
   const name = segments.at(-1)!;
+  const area = within === null ? 'the home directory' : `~/${within}`;
   const refuse = (why: string) => `{ echo ${shellQuote(why)} >&2; exit ${ESCAPES}; }`;
   const enter = (dir: string, mode = '') => {
     const q = shellQuote(dir);
@@ -51,14 +64,15 @@ async function confinedDestination(ssh: SshExecutor, target: SshTarget, segments
   const script = [
     'set -e',
     'cd',
-    `[ ! -L ${shellQuote(UPLOAD_WORKDIR)} ] || ${refuse(`~/${UPLOAD_WORKDIR} is a symlink`)}`,
-    enter(UPLOAD_WORKDIR, '-m 700 '),
+    ...(within === null
+      ? []
+      : [`[ ! -L ${shellQuote(within)} ] || ${refuse(`${area} is a symlink`)}`, enter(within, '-m 700 ')]),
     'root=$(pwd -P)',
     ...segments
       .slice(0, -1)
       .flatMap((dir) => [
         enter(dir),
-        `case "$(pwd -P)/" in "$root"/*) ;; *) ${refuse(`${dir} leads out of ~/${UPLOAD_WORKDIR} (a symlink)`)} ;; esac`,
+        `case "$(pwd -P)/" in "$root"/*) ;; *) ${refuse(`${dir} leads out of ${area} (a symlink)`)} ;; esac`,
       ]),
     `[ ! -L ${shellQuote(name)} ] || ${refuse(`${name} is a symlink`)}`,
     'printf "%s\\n" "$(pwd -P)"',
@@ -66,18 +80,17 @@ async function confinedDestination(ssh: SshExecutor, target: SshTarget, segments
   const result = await ssh.exec(target, script, { timeoutMs: 15_000, maxOutputBytes: 8 * 1024 });
   if (result.exitCode === ESCAPES) {
     throw new InvalidInputError(
-      'remotePath',
-      `must stay inside ~/${UPLOAD_WORKDIR} on the VM: ${result.stderr.trim().slice(0, 200)}`,
+      field,
+      `must stay inside ${area} on the VM: ${result.stderr.trim().slice(0, 200)}`,
     );
   }
   if (result.exitCode !== 0) {
     throw new UpstreamError(
       'SSH',
-      `preparing ~/${UPLOAD_WORKDIR} on ${target.vmId ?? target.host} failed (exit ${result.exitCode ?? 'none'}): ${result.stderr.trim().slice(0, 200)}`,
+      `preparing ${area} on ${target.vmId ?? target.host} failed (exit ${result.exitCode ?? 'none'}): ${result.stderr.trim().slice(0, 200)}`,
     );
   }
   const dir = result.stdout.trim();
-  if (!dir.startsWith('/'))
-    throw new UpstreamError('SSH', `the VM answered no directory for ${UPLOAD_WORKDIR}`);
+  if (!dir.startsWith('/')) throw new UpstreamError('SSH', `the VM answered no directory for ${area}`);
   return `${dir === '/' ? '' : dir}/${name}`;
 }
