@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '@tensornode/api/testing';
 import { generateSshKeypair } from '@tensornode/core/keys';
@@ -85,23 +85,65 @@ describe('POST /v1/vms/:vmId/files', () => {
     return form;
   };
 
-  it('writes the uploaded file on the VM through SFTP', async () => {
-    const target = join(dir, 'uploaded', 'miner.env');
-    const res = await post(vmId, formWith('MODEL=tiny\n', target), server.tokenFor('operator'));
+  const home = userInfo().homedir;
+  const workdir = join(home, 'tensornode-files');
+  beforeAll(() => rmSync(workdir, { recursive: true, force: true }));
+  afterAll(() => rmSync(workdir, { recursive: true, force: true }));
+
+  it("writes an operator's upload inside the VM's upload directory through SFTP", async () => {
+    const res = await post(vmId, formWith('MODEL=tiny\n', 'conf/miner.env'), server.tokenFor('operator'));
     expect(res.status).toBe(200);
+    const target = join(workdir, 'conf', 'miner.env');
     expect(await res.json()).toMatchObject({ vmId, remotePath: target, bytes: 11 });
     expect(readFileSync(target, 'utf8')).toBe('MODEL=tiny\n');
+  });
+
+  it('lets an admin write anywhere (an admin may exec anyway)', async () => {
+    const target = join(dir, 'uploaded', 'miner.env');
+    const res = await post(vmId, formWith('MODEL=tiny\n', target), server.tokenFor('admin'));
+    expect(res.status).toBe(200);
+    expect(readFileSync(target, 'utf8')).toBe('MODEL=tiny\n');
+  });
+
+  it("refuses an operator's upload that would leave the upload directory, also through a symlink on the VM", async () => {
+    const operator = server.tokenFor('operator');
+    const outside = join(dir, 'outside');
+    mkdirSync(outside, { recursive: true });
+    mkdirSync(workdir, { recursive: true });
+    // What someone with a shell on the VM (or a miner image) could leave behind.
+    symlinkSync(outside, join(workdir, 'escape'));
+    symlinkSync(join(outside, 'authorized_keys'), join(workdir, 'keys-link'));
+    const attempts = [
+      '/home/ubuntu/.ssh/authorized_keys',
+      // Writable targets outside the directory (not this host's real ~/.ssh, should the rule break).
+      join(outside, 'absolute'),
+      '~/tensornode-test-home-file',
+      '../x',
+      'conf/../../x',
+      'escape/authorized_keys',
+      'keys-link',
+    ];
+    for (const remotePath of attempts) {
+      const res = await post(vmId, formWith('ssh-ed25519 AAAA attacker\n', remotePath), operator);
+      expect(res.status, remotePath).toBe(400);
+      const body = (await res.json()) as { message: string; field?: string };
+      expect(body.field, remotePath).toBe('remotePath');
+      expect(body.message).toMatch(/tensornode-files|"\.\."/);
+    }
+    expect(readdirSync(outside)).toEqual([]);
+    expect(existsSync(join(home, 'x'))).toBe(false);
+    expect(existsSync(join(home, 'tensornode-test-home-file'))).toBe(false);
   });
 
   it('answers JSON 4xx naming what is wrong', async () => {
     const operator = server.tokenFor('operator');
     const cases: [Response, number, string | undefined][] = [
-      [await post(vmId, formWith('x', '/tmp/x')), 401, undefined],
-      [await post(vmId, formWith('x', '/tmp/x'), server.tokenFor('viewer')), 403, undefined],
-      [await post('0xnot-a-vm', formWith('x', '/tmp/x'), operator), 400, 'vmId'],
+      [await post(vmId, formWith('x', 'x')), 401, undefined],
+      [await post(vmId, formWith('x', 'x'), server.tokenFor('viewer')), 403, undefined],
+      [await post('0xnot-a-vm', formWith('x', 'x'), operator), 400, 'vmId'],
       [await post(vmId, formWith('x', '../../etc/passwd'), operator), 400, 'remotePath'],
       [await post(vmId, formWith('x'), operator), 400, 'remotePath'],
-      [await post(vmId, formWith(new Uint8Array(100 * 1024), '/tmp/big'), operator), 413, 'file'],
+      [await post(vmId, formWith(new Uint8Array(100 * 1024), 'big'), operator), 413, 'file'],
     ];
     for (const [res, status, field] of cases) {
       expect(res.status).toBe(status);
@@ -109,6 +151,26 @@ describe('POST /v1/vms/:vmId/files', () => {
       expect(body.error).toEqual(expect.any(String));
       if (field) expect(body.field).toBe(field);
     }
+  });
+});
+
+describe('vms.deploy sshKeys', () => {
+  const ownKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOperatorOwnKeyForTestOnly0000000000000000 me@laptop';
+
+  it('refuses SSH keys from an operator, naming the field; an admin may add them beside ours', async () => {
+    const operator = createTensorNodeClient({ url: server.url, token: server.tokenFor('operator') });
+    const refused = await operator.vms.deploy
+      .mutate({ instances: 1, configuration: { sshKeys: [ownKey] } })
+      .catch((e: unknown) => e);
+    expect(errorCode(refused)).toBe('FORBIDDEN');
+    expect((refused as Error).message).toMatch(/configuration\.sshKeys/);
+    expect(standIn.vms().some((vm) => vm.sshKeys.includes(ownKey))).toBe(false);
+
+    const admin = createTensorNodeClient({ url: server.url, token: server.tokenFor('admin') });
+    const { vms } = await admin.vms.deploy.mutate({ instances: 1, configuration: { sshKeys: [ownKey] } });
+    const deployed = standIn.vms().find((vm) => vm.id === vms[0]!.vmId)!;
+    expect(deployed.sshKeys).toEqual([ownKey, standIn.vms()[0]!.sshKeys[0]]);
+    await admin.vms.delete.mutate({ vmIds: [vms[0]!.vmId] });
   });
 });
 
@@ -139,6 +201,19 @@ describe('POST /v1/vms/:vmId/docker', () => {
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
+  });
+
+  it('lets only an admin ask for GITHUB_TOKEN in a build, naming the field', async () => {
+    const operator = createTensorNodeClient({ url: server.url, token: server.tokenFor('operator') });
+    const refused = await operator.docker.deployFromUrl
+      .mutate({ vmId, dockerfileUrl: 'https://example.com/Dockerfile', withGithubToken: true })
+      .catch((e: unknown) => e);
+    expect(errorCode(refused)).toBe('FORBIDDEN');
+    expect((refused as Error).message).toMatch(/^withGithubToken: only an admin/);
+
+    const res = await post(dockerForm({ withGithubToken: 'true' }));
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { message: string }).message).toMatch(/^withGithubToken: only an admin/);
   });
 
   it('rejects a bad workdir or port naming the field, before touching the VM', async () => {

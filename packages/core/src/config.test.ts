@@ -66,6 +66,18 @@ describe('configuration', () => {
     expect(half.message).not.toContain('super-secret-key-value');
   });
 
+  it('gives GITHUB_TOKEN to no URL by default, and takes only https prefixes ending in "/"', () => {
+    expect(parseConfig({}).GITHUB_TOKEN_URL_PREFIXES).toEqual([]);
+    expect(
+      parseConfig({
+        GITHUB_TOKEN_URL_PREFIXES: ' https://raw.githubusercontent.com/my-org/ , https://example.com/builds/',
+      }).GITHUB_TOKEN_URL_PREFIXES,
+    ).toEqual(['https://raw.githubusercontent.com/my-org/', 'https://example.com/builds/']);
+    for (const bad of ['https://raw.githubusercontent.com/my-org', 'http://example.com/', 'not a url']) {
+      expect(() => parseConfig({ GITHUB_TOKEN_URL_PREFIXES: bad }), bad).toThrow(/GITHUB_TOKEN_URL_PREFIXES/);
+    }
+  });
+
   it('lists secret values for redaction', () => {
     const config = parseConfig({ OPENAI_API_KEY: 'sk-test-abcdef', GITHUB_TOKEN: 'ghp_abcdefgh' });
     expect(secretValues(config).sort()).toEqual(['ghp_abcdefgh', 'sk-test-abcdef']);

@@ -62,6 +62,28 @@ export const configSchema = z
     DEVNET_MIRROR_PORT: port.default(0),
 
     GITHUB_TOKEN: optionalString,
+    /** Dockerfile URL prefixes whose builds receive GITHUB_TOKEN (comma-separated); none = no build. */
+    GITHUB_TOKEN_URL_PREFIXES: z
+      .string()
+      .default('')
+      .transform((value, ctx) => {
+        const prefixes = value
+          .split(',')
+          .map((p) => p.trim())
+          .filter((p) => p !== '');
+        for (const prefix of prefixes) {
+          const href = URL.canParse(prefix) ? new URL(prefix).href : '';
+          // A prefix ending in a path segment ("…/org") would also admit "…/org-evil".
+          if (!href.startsWith('https://') || !href.endsWith('/') || href !== prefix) {
+            ctx.addIssue({
+              code: 'custom',
+              message: `each prefix must be a normalised https URL ending in "/" (got ${JSON.stringify(prefix)})`,
+            });
+            return z.NEVER;
+          }
+        }
+        return prefixes;
+      }),
     REDIS_URL: optionalString.pipe(z.url().optional()),
 
     /** Dashboard sessions: idle minutes before one lapses (each use slides it), and its longest life. */

@@ -23,6 +23,8 @@ describe('openDatabase', () => {
     expect(handle.sqlite.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(handle.sqlite.pragma('busy_timeout', { simple: true })).toBe(1234);
     expect(handle.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
+    // 2 = FULL: a commit is on disk (WAL synced) before it returns, so a power cut keeps it.
+    expect(handle.sqlite.pragma('synchronous', { simple: true })).toBe(2);
     const tables = handle.sqlite
       .prepare(
         "select name from sqlite_master where type = 'table' and name not like '\\_\\_%' escape '\\' and name != 'sqlite_sequence'",

@@ -25,7 +25,7 @@ export interface DatabaseHandle {
 
 const migrationsFolder = fileURLToPath(new URL('../drizzle', import.meta.url));
 
-/** Opens the SQLite file with WAL, a busy timeout and foreign keys on, and applies pending migrations. */
+/** Opens the SQLite file with WAL, synchronous=FULL, a busy timeout and foreign keys on, and applies pending migrations. */
 export function openDatabase({ path, busyTimeoutMs = 5000 }: OpenDatabaseOptions): DatabaseHandle {
   if (path !== ':memory:') {
     mkdirSync(dirname(path), { recursive: true });
@@ -37,7 +37,9 @@ export function openDatabase({ path, busyTimeoutMs = 5000 }: OpenDatabaseOptions
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma(`busy_timeout = ${Math.trunc(busyTimeoutMs)}`);
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('synchronous = NORMAL');
+  // FULL: in WAL mode NORMAL may lose the last commits on power loss, such as the record of a
+  // transaction id just sent to the ledger; losing it would let a rerun pay again under a new id.
+  sqlite.pragma('synchronous = FULL');
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder });
   return {

@@ -37,6 +37,11 @@ export interface Devnet {
   createAccount(options?: { initialHbar?: number; key?: string }): Promise<DevnetAccount>;
   setFault(fault: Fault): void;
   clearFault(): void;
+  /**
+   * A lagging mirror: its transaction history (`/api/v1/transactions…`) shows nothing that reached
+   * consensus after `at`, as if it had not imported later records yet. `null` lets it catch up.
+   */
+  holdMirror(at: Date | null): void;
   /** Stops both servers and closes the database. */
   stop(): Promise<void>;
   /** Starts again on the same ports with the same data (after `stop`). */
@@ -78,7 +83,7 @@ async function startServers(
 ) {
   const processor = new TransactionProcessor(state);
   const grpc = buildGrpcServer({ state, processor, faults });
-  const mirror = buildMirrorServer(state);
+  const mirror = buildMirrorServer(state, faults.mirror);
   try {
     const boundGrpcPort = await listenGrpc(grpc, host, grpcPort);
     await mirror.listen({ host, port: mirrorPort });
@@ -181,6 +186,9 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
 
     setFault: (fault) => faults.set(fault),
     clearFault: () => faults.clear(),
+    holdMirror: (at) => {
+      faults.mirror.heldAtNs = at === null ? null : BigInt(at.getTime()) * 1_000_000n;
+    },
 
     async stop() {
       if (!running) return;

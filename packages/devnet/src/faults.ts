@@ -10,6 +10,8 @@ export interface Fault {
 
 /** The fault the node injects into its next gRPC calls, if any. */
 export class FaultSwitch {
+  /** The mirror's lag (read by the mirror server); see `Devnet.holdMirror`. */
+  readonly mirror: { heldAtNs: bigint | null } = { heldAtNs: null };
   private fault: Fault | null = null;
   private remaining = Number.POSITIVE_INFINITY;
 

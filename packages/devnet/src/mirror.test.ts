@@ -115,3 +115,51 @@ describe('mirror REST API', () => {
     expect(sequences(body)).toEqual([1, 2, 3, 4, 5]);
   });
 });
+
+describe('mirror transactions', () => {
+  interface Transactions {
+    transactions: Array<{
+      transaction_id: string;
+      consensus_timestamp: string;
+      result: string;
+      nonce: number;
+    }>;
+  }
+
+  it('lists the newest transaction and looks one up by id, in the mirror node format', async () => {
+    const response = await new TopicMessageSubmitTransaction({ topicId, message: 'tx' }).execute(client);
+    await response.getReceipt(client);
+    const [account, start] = response.transactionId.toString().split('@') as [string, string];
+    const mirrorId = `${account}-${start.replace('.', '-')}`;
+    const { body: latest } = await getJson<Transactions>(
+      `${devnet.mirrorUrl}/api/v1/transactions?limit=1&order=desc`,
+    );
+    expect(latest.transactions).toHaveLength(1);
+    expect(latest.transactions[0]).toMatchObject({ transaction_id: mirrorId, result: 'SUCCESS', nonce: 0 });
+    const { status, body } = await getJson<Transactions>(
+      `${devnet.mirrorUrl}/api/v1/transactions/${mirrorId}`,
+    );
+    expect(status).toBe(200);
+    expect(body.transactions[0]?.consensus_timestamp).toBe(latest.transactions[0]?.consensus_timestamp);
+    expect((await getJson(`${devnet.mirrorUrl}/api/v1/transactions/${account}-1-000000000`)).status).toBe(
+      404,
+    );
+  });
+
+  it('shows nothing past the held time while it lags, and everything once it catches up', async () => {
+    const { body: before } = await getJson<Transactions>(`${devnet.mirrorUrl}/api/v1/transactions?limit=1`);
+    const newest = before.transactions[0]!;
+    devnet.holdMirror(new Date(Date.now() - 3_600_000));
+    try {
+      const { body: held } = await getJson<Transactions>(`${devnet.mirrorUrl}/api/v1/transactions?limit=1`);
+      expect(held.transactions).toEqual([]);
+      expect((await getJson(`${devnet.mirrorUrl}/api/v1/transactions/${newest.transaction_id}`)).status).toBe(
+        404,
+      );
+    } finally {
+      devnet.holdMirror(null);
+    }
+    const { body: after } = await getJson<Transactions>(`${devnet.mirrorUrl}/api/v1/transactions?limit=1`);
+    expect(after.transactions[0]).toEqual(newest);
+  });
+});

@@ -1,3 +1,4 @@
+import { proto } from '@hashgraph/proto';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { formatEntityId, parseEntityId } from './entity-id.ts';
 import { RUNNING_HASH_VERSION } from './running-hash.ts';
@@ -114,8 +115,40 @@ function nextLink(topicNum: number, query: Query, order: 'asc' | 'desc', last: T
   return `/api/v1/topics/${formatEntityId(topicNum)}/messages?${params.toString().replaceAll('%3A', ':')}`;
 }
 
+/** How far the mirror has caught up: with `heldAtNs` set, no transaction after it is shown (a lagging mirror). */
+export interface MirrorLag {
+  heldAtNs: bigint | null;
+}
+
+/** `0.0.2@1700000000.000000001` (with `?scheduled` or `/nonce`) as the mirror writes it: `0.0.2-1700000000-000000001`. */
+function mirrorTransactionId(key: string): {
+  id: string;
+  nonce: number;
+  scheduled: boolean;
+  validStart: string;
+} {
+  const [base = '', nonce] = key.split('/');
+  const scheduled = base.endsWith('?scheduled');
+  const [account = '', start = ''] = base.replace('?scheduled', '').split('@');
+  const [seconds = '0', nanos = '0'] = start.split('.');
+  return { id: `${account}-${seconds}-${nanos}`, nonce: Number(nonce ?? 0), scheduled, validStart: start };
+}
+
+function toMirrorTransaction(row: { transactionId: string; consensusNs: bigint; receipt: Uint8Array }) {
+  const { id, nonce, scheduled, validStart } = mirrorTransactionId(row.transactionId);
+  const status = proto.TransactionReceipt.decode(row.receipt).status ?? 0;
+  return {
+    consensus_timestamp: formatTimestamp(row.consensusNs),
+    nonce,
+    result: proto.ResponseCodeEnum[status] ?? String(status),
+    scheduled,
+    transaction_id: id,
+    valid_start_timestamp: validStart,
+  };
+}
+
 /** A mirror node REST API (the subset the project reads) over the devnet's state. */
-export function buildMirrorServer(state: LedgerState): FastifyInstance {
+export function buildMirrorServer(state: LedgerState, lag: MirrorLag = { heldAtNs: null }): FastifyInstance {
   const app = Fastify({ logger: false });
 
   app.setErrorHandler((error, _request, reply) => {
@@ -157,6 +190,29 @@ export function buildMirrorServer(state: LedgerState): FastifyInstance {
       return row ? toMirrorMessage(row, 'base64') : notFound(reply);
     },
   );
+
+  const shown = () => (lag.heldAtNs === null ? {} : { atMostNs: lag.heldAtNs });
+
+  app.get<{ Querystring: Query }>('/api/v1/transactions', (request) => {
+    for (const name of Object.keys(request.query)) {
+      if (name !== 'limit' && name !== 'order') throw new BadRequest(`Unknown query parameter: ${name}`);
+    }
+    const limitText = single(request.query, 'limit') ?? String(DEFAULT_LIMIT);
+    if (!/^\d{1,9}$/.test(limitText) || Number(limitText) < 1)
+      throw new BadRequest('Invalid parameter: limit');
+    const order = single(request.query, 'order') ?? 'desc';
+    if (order !== 'asc' && order !== 'desc') throw new BadRequest('Invalid parameter: order');
+    const rows = state.listTransactions({ order, limit: Math.min(Number(limitText), MAX_LIMIT), ...shown() });
+    return { transactions: rows.map(toMirrorTransaction), links: { next: null } };
+  });
+
+  app.get<{ Params: { transactionId: string } }>('/api/v1/transactions/:transactionId', (request, reply) => {
+    const match = /^(\d+\.\d+\.\d+)-(\d{1,19})-(\d{1,9})$/.exec(request.params.transactionId);
+    if (!match) throw new BadRequest('Invalid parameter: transactionId');
+    const key = `${match[1]}@${match[2]}.${(match[3] ?? '').padStart(9, '0')}`;
+    const rows = state.listTransactions({ order: 'asc', limit: 1, transactionId: key, ...shown() });
+    return rows.length > 0 ? { transactions: rows.map(toMirrorTransaction) } : notFound(reply);
+  });
 
   app.get<{ Params: { accountId: string } }>('/api/v1/accounts/:accountId/tokens', (request, reply) => {
     const account = parseEntityId(request.params.accountId);

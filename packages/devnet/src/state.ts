@@ -362,6 +362,33 @@ export class LedgerState {
     return row ? bytes(row.receipt) : null;
   }
 
+  /** Transactions in consensus order, for the mirror's `/api/v1/transactions`; `atMostNs` hides later ones. */
+  listTransactions(options: {
+    order: 'asc' | 'desc';
+    limit: number;
+    atMostNs?: ConsensusNs;
+    transactionId?: string;
+  }): { transactionId: string; consensusNs: ConsensusNs; receipt: Uint8Array }[] {
+    const where: string[] = [];
+    const params: (string | bigint | number)[] = [];
+    if (options.atMostNs !== undefined) {
+      where.push('consensus_ns <= ?');
+      params.push(options.atMostNs);
+    }
+    if (options.transactionId !== undefined) {
+      where.push('transaction_id = ?');
+      params.push(options.transactionId);
+    }
+    const rows = this.prepare(
+      `SELECT transaction_id, consensus_ns, receipt FROM transactions ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY consensus_ns ${options.order === 'desc' ? 'DESC' : 'ASC'} LIMIT ?`,
+    ).all(...params, options.limit) as Row[];
+    return rows.map((row) => ({
+      transactionId: String(row.transaction_id),
+      consensusNs: big(row.consensus_ns),
+      receipt: bytes(row.receipt),
+    }));
+  }
+
   recordTransaction(transactionId: string, consensusNs: ConsensusNs, receipt: Uint8Array): void {
     this.prepare('INSERT INTO transactions (transaction_id, consensus_ns, receipt) VALUES (?, ?, ?)').run(
       transactionId,

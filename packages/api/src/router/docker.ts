@@ -1,4 +1,4 @@
-import { roleAtLeast } from '@tensornode/core';
+import { ForbiddenError, roleAtLeast } from '@tensornode/core';
 import {
   containerHealth,
   containerHealthInput,
@@ -8,6 +8,7 @@ import {
   stopContainer,
   stopContainerInput,
 } from '@tensornode/core/docker';
+import type { Role } from '@tensornode/db';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import type { Context } from '../trpc.ts';
@@ -20,7 +21,17 @@ export function dockerContext(ctx: Pick<Context, 'services' | 'log'>): DockerCon
     ssh: services.ssh,
     log: ctx.log,
     ...(services.config.GITHUB_TOKEN ? { githubToken: services.config.GITHUB_TOKEN } : {}),
+    githubTokenUrlPrefixes: services.config.GITHUB_TOKEN_URL_PREFIXES,
   };
+}
+
+/** `withGithubToken` hands the token to a Dockerfile of the caller's choosing: an admin's call. */
+export function assertMayRequestGithubToken(role: Role, withGithubToken: unknown): void {
+  if ((withGithubToken === true || withGithubToken === 'true') && !roleAtLeast(role, 'admin')) {
+    throw new ForbiddenError(
+      `withGithubToken: only an admin may give a build GITHUB_TOKEN; your token has ${role} (builds from GITHUB_TOKEN_URL_PREFIXES get it anyway)`,
+    );
+  }
 }
 
 export const containerRunResult = z.object({
@@ -59,7 +70,10 @@ export const dockerRouter = {
   deployFromUrl: operatorProcedure
     .input(deployFromUrlInput)
     .output(containerRunResult)
-    .mutation(async ({ ctx, input }) => toContainerRunResult(await deployFromUrl(dockerContext(ctx), input))),
+    .mutation(async ({ ctx, input }) => {
+      assertMayRequestGithubToken(ctx.caller.role, input.withGithubToken);
+      return toContainerRunResult(await deployFromUrl(dockerContext(ctx), input));
+    }),
 
   stop: operatorProcedure
     .input(stopContainerInput)

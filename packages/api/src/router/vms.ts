@@ -1,3 +1,4 @@
+import { ForbiddenError, roleAtLeast } from '@tensornode/core';
 import {
   deleteVms,
   deleteVmsInput,
@@ -69,6 +70,12 @@ export const vmsRouter = {
       }),
     )
     .mutation(async ({ ctx, input }) => {
+      // Keys of the caller's choosing on a VM would be a shell there: that is admin power (vms.exec).
+      if (input.configuration?.sshKeys?.length && !roleAtLeast(ctx.caller.role, 'admin')) {
+        throw new ForbiddenError(
+          `configuration.sshKeys: only an admin may put SSH keys on new VMs; your token has ${ctx.caller.role}`,
+        );
+      }
       const result = await deployVms(ctx.services.deployments, input);
       ctx.metrics?.vmDeployments.inc(result.vms.length);
       return result;

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DomainError, InvalidInputError, roleAtLeast } from '@tensornode/core';
 import { deployFromUpload } from '@tensornode/core/docker';
-import { resolveVmHost, validateRemotePath } from '@tensornode/core/ssh';
+import { uploadFileToVm } from '@tensornode/core/ssh';
 import type { Role } from '@tensornode/db';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toTRPCError } from '../errors.ts';
-import { dockerContext, toContainerRunResult } from '../router/docker.ts';
+import { assertMayRequestGithubToken, dockerContext, toContainerRunResult } from '../router/docker.ts';
 import type { AppServices } from '../services.ts';
 import { bearerFrom, resolveCaller } from '../trpc.ts';
 
@@ -54,7 +54,10 @@ interface Upload {
  * workdir/port). Both need an operator token in the Authorization header.
  */
 export async function uploadRoutes(app: FastifyInstance, { services }: UploadRoutesOptions): Promise<void> {
-  const guard = (req: FastifyRequest<{ Params: { vmId: string } }>, role: Role): string => {
+  const guard = (
+    req: FastifyRequest<{ Params: { vmId: string } }>,
+    role: Role,
+  ): { vmId: string; callerRole: Role } => {
     const { caller, badToken } = resolveCaller(services, bearerFrom(req.headers.authorization));
     if (!caller) {
       throw new RouteError(
@@ -71,7 +74,7 @@ export async function uploadRoutes(app: FastifyInstance, { services }: UploadRou
       throw new RouteError(400, `vmId: not a valid ${vmProvider.name} VM id`, 'vmId');
     }
     if (!req.isMultipart()) throw new RouteError(415, 'expected a multipart/form-data body', 'file');
-    return vmId;
+    return { vmId, callerRole: caller.role };
   };
 
   /** Reads the one file (under any of `fileFields`) and the text fields. */
@@ -126,15 +129,15 @@ export async function uploadRoutes(app: FastifyInstance, { services }: UploadRou
   function route(
     role: Role,
     fileFields: string[],
-    handle: (vmId: string, upload: Upload, req: FastifyRequest) => Promise<unknown>,
+    handle: (vmId: string, upload: Upload, req: FastifyRequest, callerRole: Role) => Promise<unknown>,
   ) {
     return async (req: FastifyRequest<{ Params: { vmId: string } }>, reply: FastifyReply) => {
       let dir: string | undefined;
       try {
-        const vmId = guard(req, role);
+        const { vmId, callerRole } = guard(req, role);
         dir = await mkdtemp(join(tmpdir(), 'tensornode-upload-'));
         const upload = await receive(req, dir, fileFields);
-        return reply.send(await handle(vmId, upload, req));
+        return reply.send(await handle(vmId, upload, req, callerRole));
       } catch (error) {
         return respondWithError(error, reply);
       } finally {
@@ -145,21 +148,29 @@ export async function uploadRoutes(app: FastifyInstance, { services }: UploadRou
 
   app.post<{ Params: { vmId: string } }>(
     '/v1/vms/:vmId/files',
-    route('operator', ['file'], async (vmId, upload) => {
-      const remotePath = validateRemotePath(upload.fields.remotePath ?? '', 'remotePath');
-      const { target } = await resolveVmHost(services.vmProvider, vmId);
-      const result = await services.ssh.upload(target, upload.path, remotePath);
-      return { vmId: target.vmId, ...result };
-    }),
+    // Operators write only inside the VM's upload directory; admins (who may exec anyway) anywhere.
+    route('operator', ['file'], (vmId, upload, req, callerRole) =>
+      uploadFileToVm(
+        { provider: services.vmProvider, ssh: services.ssh, log: req.log },
+        {
+          vmId,
+          localPath: upload.path,
+          remotePath: upload.fields.remotePath ?? '',
+          confined: !roleAtLeast(callerRole, 'admin'),
+        },
+      ),
+    ),
   );
 
   app.post<{ Params: { vmId: string } }>(
     '/v1/vms/:vmId/docker',
-    route('operator', ['file', 'Dockerfile', 'dockerfile'], async (vmId, upload, req) => {
-      const { workdir, port } = upload.fields;
+    route('operator', ['file', 'Dockerfile', 'dockerfile'], async (vmId, upload, req, callerRole) => {
+      const { workdir, port, withGithubToken } = upload.fields;
+      assertMayRequestGithubToken(callerRole, withGithubToken);
       const result = await deployFromUpload(dockerContext({ services, log: req.log }), {
         vmId,
         dockerfilePath: upload.path,
+        ...(withGithubToken !== undefined ? { withGithubToken } : {}),
         ...(workdir !== undefined ? { workdir } : {}),
         ...(port !== undefined ? { port } : {}),
       });

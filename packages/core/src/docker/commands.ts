@@ -31,10 +31,10 @@ const githubToken = z
   .refine((t) => !/[\u0000-\u001f\u007f]/.test(t), 'must be a single line without control characters');
 
 const urlBuildInput = deployFromUrlInput
-  .omit({ vmId: true, timeoutMs: true })
+  .omit({ vmId: true, timeoutMs: true, withGithubToken: true })
   .extend({ githubToken: githubToken.optional() });
 const uploadBuildInput = deployFromUploadInput
-  .omit({ vmId: true, timeoutMs: true, dockerfilePath: true })
+  .omit({ vmId: true, timeoutMs: true, dockerfilePath: true, withGithubToken: true })
   .extend({ githubToken: githubToken.optional() });
 const stopInput = stopContainerInput.omit({ vmId: true });
 

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, InvalidInputError } from '../errors.ts';
 import { generateSshKeypair } from '../keys/generate-keypair.ts';
@@ -48,7 +48,7 @@ function fakeProvider(): VmProvider {
   });
   const unused = () => Promise.reject(new Error('not used in this test'));
   return {
-    name: 'local',
+    name: 'fluence',
     isValidVmId: (id) => /^vm-\d+$/.test(id),
     canonicalVmId: (id) => id.toLowerCase(),
     get: async (id) => vm(id, id === 'vm-2' ? null : '127.0.0.1'),
@@ -80,7 +80,7 @@ beforeAll(async () => {
     extraConfig: [`SetEnv PATH=${join(dir, 'bin')}:/usr/bin:/bin`],
   });
   http = createServer((req, res) => {
-    if (req.url === '/Dockerfile') return res.end(DOCKERFILE);
+    if (req.url === '/Dockerfile' || req.url === '/approved/Dockerfile') return res.end(DOCKERFILE);
     if (req.url === '/health') {
       res.statusCode = healthStatus;
       return res.end(JSON.stringify({ status: healthStatus === 200 ? 'ok' : 'down' }));
@@ -95,6 +95,7 @@ beforeAll(async () => {
     provider: fakeProvider(),
     ssh: createSshExecutor({ privateKeyPath: keyPath, username: sshd.username, port: sshd.port }),
     githubToken: TOKEN,
+    githubTokenUrlPrefixes: [`http://127.0.0.1:${httpPort}/approved/`],
   };
   workdir = `tensornode-test-${process.pid}/miner`;
 });
@@ -114,7 +115,7 @@ beforeEach(async () => {
 const calls = async () => (await readFile(stubLog, 'utf8')).trim().split('\n');
 
 describe('docker on a VM over real SSH', () => {
-  it('deployFromUrl downloads the Dockerfile, builds with the token as a secret, runs the container', async () => {
+  it('deployFromUrl downloads the Dockerfile, builds it without the token, runs the container', async () => {
     const result = await deployFromUrl(ctx, {
       vmId: 'vm-1',
       dockerfileUrl: `http://127.0.0.1:${httpPort}/Dockerfile`,
@@ -124,14 +125,41 @@ describe('docker on a VM over real SSH', () => {
     expect(result.exitCode).toBe(0);
     expect(await readFile(join(homedir(), workdir, 'Dockerfile'), 'utf8')).toBe(DOCKERFILE);
     expect(await calls()).toEqual([
-      '--preserve-env=GITHUB_TOKEN docker build --secret id=github_token,env=GITHUB_TOKEN -t tensornode-miner .',
+      'docker build -t tensornode-miner .',
       'docker rm -f tensornode-miner',
       'docker run -d --restart unless-stopped --name tensornode-miner -p 3000:3000 tensornode-miner',
     ]);
+    // A Dockerfile from a URL nobody approved never sees GITHUB_TOKEN.
+    expect(result.stdout).toContain('build sees token: none');
+  });
+
+  it('gives GITHUB_TOKEN as a secret only to Dockerfiles under an approved prefix or when asked for per build', async () => {
+    const build = async (path: string, withGithubToken = false) => {
+      await rm(stubLog, { force: true });
+      const result = await deployFromUrl(ctx, {
+        vmId: 'vm-1',
+        dockerfileUrl: `http://127.0.0.1:${httpPort}${path}`,
+        workdir,
+        withGithubToken,
+      });
+      expect(result.exitCode).toBe(0);
+      expect(JSON.stringify(result)).not.toContain(TOKEN);
+      return { build: (await calls())[0], stdout: result.stdout, stderr: result.stderr };
+    };
+    const withSecret =
+      '--preserve-env=GITHUB_TOKEN docker build --secret id=github_token,env=GITHUB_TOKEN -t tensornode-miner .';
+
+    const approved = await build('/approved/Dockerfile');
+    expect(approved.build).toBe(withSecret);
     // The build saw the token; the caller sees it redacted, everywhere.
-    expect(result.stdout).toContain('build sees token: [redacted]');
-    expect(result.stderr).toContain('stderr token: [redacted]');
-    expect(JSON.stringify(result)).not.toContain(TOKEN);
+    expect(approved.stdout).toContain('build sees token: [redacted]');
+    expect(approved.stderr).toContain('stderr token: [redacted]');
+
+    expect(await build('/approved/../Dockerfile')).toMatchObject({
+      build: 'docker build -t tensornode-miner .',
+      stdout: expect.stringContaining('build sees token: none'),
+    });
+    expect((await build('/Dockerfile', true)).build).toBe(withSecret);
   });
 
   it('deployFromUpload uploads the Dockerfile into the workdir and builds it', async () => {
@@ -149,10 +177,31 @@ describe('docker on a VM over real SSH', () => {
     expect(await readFile(join(homedir(), `${workdir}-upload`, 'Dockerfile'), 'utf8')).toBe(
       `${DOCKERFILE}# uploaded\n`,
     );
+    // An uploaded Dockerfile has no approved URL: no token unless an admin asks for it.
+    expect((await calls())[0]).toBe('docker build -t miner:v2 .');
+    expect(result.stdout).toContain('build sees token: none');
     expect((await calls()).at(-1)).toBe(
       'docker run -d --restart unless-stopped --name miner-2 -p 3001:3001 miner:v2',
     );
     expect(JSON.stringify(result)).not.toContain(TOKEN);
+  });
+
+  it('deployFromUpload refuses a workdir that a symlink on the VM leads out of the home', async () => {
+    const outside = join(dir, 'outside');
+    await mkdir(outside, { recursive: true });
+    const link = join(homedir(), `tensornode-test-${process.pid}`, 'link');
+    await mkdir(dirname(link), { recursive: true });
+    await symlink(outside, link);
+    const local = join(dir, 'upload.Dockerfile');
+    await writeFile(local, '* * * * * root id\n');
+    const error = await deployFromUpload(ctx, {
+      vmId: 'vm-1',
+      dockerfilePath: local,
+      workdir: `tensornode-test-${process.pid}/link`,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(error).toMatchObject({ field: 'workdir' });
+    expect(await readdir(outside)).toEqual([]);
   });
 
   it('stopContainer stops and removes the container', async () => {

@@ -11,7 +11,7 @@ export {
 export { type ContainerHealth, containerHealth } from './container-health.ts';
 export { deployFromUpload } from './deploy-from-upload.ts';
 export { type ContainerDeployResult, deployFromUrl } from './deploy-from-url.ts';
-export { DOCKER_MAX_OUTPUT_BYTES, type DockerContext } from './run-built-command.ts';
+export { DOCKER_MAX_OUTPUT_BYTES, type DockerContext, githubTokenFor } from './run-built-command.ts';
 export {
   containerHealthInput,
   containerNameSchema,

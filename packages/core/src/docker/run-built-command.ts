@@ -4,8 +4,27 @@ import { redactSecrets } from '../ssh/shell-quote.ts';
 import type { BuiltCommand } from './commands.ts';
 
 export interface DockerContext extends SshContext {
-  /** GITHUB_TOKEN from configuration, handed to builds as a BuildKit secret. */
+  /** GITHUB_TOKEN from configuration, handed as a BuildKit secret to the builds `githubTokenFor` allows. */
   githubToken?: string;
+  /** GITHUB_TOKEN_URL_PREFIXES: Dockerfile URLs whose builds get the token. */
+  githubTokenUrlPrefixes?: readonly string[];
+}
+
+/**
+ * The token for this build, or undefined. Whoever writes the Dockerfile can send the token away
+ * (`RUN --mount=type=secret… curl`), so it goes only to Dockerfiles from an admin-approved URL
+ * prefix, or to a build an admin asked for it (`withGithubToken`; the API checks the role).
+ */
+export function githubTokenFor(
+  ctx: DockerContext,
+  build: { dockerfileUrl?: string; withGithubToken: boolean },
+): string | undefined {
+  if (!ctx.githubToken) return undefined;
+  if (build.withGithubToken) return ctx.githubToken;
+  const url = build.dockerfileUrl;
+  const allowed =
+    url !== undefined && (ctx.githubTokenUrlPrefixes ?? []).some((prefix) => url.startsWith(prefix));
+  return allowed ? ctx.githubToken : undefined;
 }
 
 /** Docker's output is returned to the caller, so it is capped and cleaned of every secret. */

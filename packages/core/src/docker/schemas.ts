@@ -95,9 +95,26 @@ const timeoutMs = z
   .max(60 * 60_000)
   .default(DEFAULT_BUILD_TIMEOUT_MS);
 
+/**
+ * Hand GITHUB_TOKEN to this build even though its Dockerfile URL is not on GITHUB_TOKEN_URL_PREFIXES.
+ * Admin only: a Dockerfile can send the token anywhere.
+ */
+const withGithubToken = z.boolean().default(false);
+/** The same for a form field (the multipart upload route): "true" or "false". */
+const withGithubTokenField = z
+  .union([z.boolean(), z.string()])
+  .transform((value, ctx) => {
+    if (typeof value === 'boolean') return value;
+    if (value === 'true' || value === 'false') return value === 'true';
+    ctx.addIssue({ code: 'custom', message: 'must be true or false' });
+    return z.NEVER;
+  })
+  .default(false);
+
 export const deployFromUrlInput = z.object({
   vmId,
   dockerfileUrl: dockerfileUrlSchema,
+  withGithubToken,
   workdir: workdirSchema.default(DEFAULT_WORKDIR),
   image: imageNameSchema.default(DEFAULT_IMAGE),
   container: containerNameSchema.default(DEFAULT_CONTAINER),
@@ -109,6 +126,7 @@ export const deployFromUploadInput = z.object({
   vmId,
   /** A temp file on this machine (the multipart route writes it), not a request-supplied path. */
   dockerfilePath: z.string().min(1),
+  withGithubToken: withGithubTokenField,
   workdir: workdirSchema.default(DEFAULT_WORKDIR),
   image: imageNameSchema.default(DEFAULT_IMAGE),
   container: containerNameSchema.default(DEFAULT_CONTAINER),

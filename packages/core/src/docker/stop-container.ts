@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { resolveVmHost } from '../ssh/exec-on-vm.ts';
+import { resolveSshTarget } from '../ssh/exec-on-vm.ts';
 import type { ExecResult } from '../ssh/executor.ts';
 import { validateInput } from '../validate-input.ts';
 import { buildStopCommand } from './commands.ts';
@@ -14,7 +14,7 @@ export async function stopContainer(
   input: z.input<typeof stopContainerInput>,
 ): Promise<ExecResult & { vmId: string; container: string }> {
   const { vmId: given, container } = validateInput(stopContainerInput, input);
-  const { target } = await resolveVmHost(ctx.provider, given);
+  const { target } = await resolveSshTarget(ctx.provider, given);
   const vmId = target.vmId;
   ctx.log?.info({ vmId, container }, 'docker.stop');
   const result = await runBuiltCommand(ctx, target, buildStopCommand({ container }), STOP_TIMEOUT_MS);

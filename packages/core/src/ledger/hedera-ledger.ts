@@ -363,15 +363,27 @@ export async function createHederaLedger(options: HederaLedgerOptions): Promise<
     async transactionOutcome(transactionId, validUntil): Promise<TransactionOutcome> {
       const receipt = await getReceipt(transactionId).catch(() => undefined);
       if (receipt && receipt.status !== 'UNKNOWN') return { state: 'executed', receipt };
+      if (receipt === undefined)
+        return { state: 'unknown', reason: 'the node could not be asked for a receipt' };
       // Until the window closes a node may still accept the bytes; after it, the mirror's history decides.
-      if (Date.now() < validUntil.getTime() + mirrorLagMs || receipt === undefined)
-        return { state: 'unknown' };
+      if (Date.now() < validUntil.getTime() + mirrorLagMs)
+        return { state: 'unknown', reason: `its validity window is open until ${validUntil.toISOString()}` };
       try {
         const result = await mirror.transactionResult(transactionId);
-        if (result === null) return { state: 'never_executed' };
-        return { state: 'executed', receipt: { status: result, transactionId } };
-      } catch {
-        return { state: 'unknown' };
+        if (result !== null) return { state: 'executed', receipt: { status: result, transactionId } };
+        // A 404 is "never executed" only from a mirror whose history reaches past the window's end.
+        const latest = await mirror.latestConsensusTimestamp();
+        if (latest !== null && consensusNanos(latest) > BigInt(validUntil.getTime()) * 1_000_000n)
+          return { state: 'never_executed' };
+        return {
+          state: 'unknown',
+          reason: `the mirror does not know it, but its history ends at ${latest ?? 'nothing'}, before the transaction's valid-until ${validUntil.toISOString()} (lagging or misconfigured mirror)`,
+        };
+      } catch (error) {
+        return {
+          state: 'unknown',
+          reason: `the mirror could not be asked: ${error instanceof Error ? error.message : String(error)}`,
+        };
       }
     },
 
@@ -430,4 +442,10 @@ export async function createHederaLedger(options: HederaLedgerOptions): Promise<
     },
   };
   return ledger;
+}
+
+/** `seconds.nanoseconds` (the mirror's timestamps) as nanoseconds since the epoch. */
+function consensusNanos(timestamp: string): bigint {
+  const [seconds = '0', nanos = '0'] = timestamp.split('.');
+  return BigInt(seconds) * 1_000_000_000n + BigInt(nanos.padEnd(9, '0'));
 }

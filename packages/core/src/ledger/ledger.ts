@@ -70,7 +70,8 @@ export interface TokenBalance {
 /** Whether a transaction id ever reached consensus, and how it ended. */
 export type TransactionOutcome =
   | { state: 'executed'; receipt: LedgerReceipt }
-  | { state: 'unknown' }
+  /** `reason` says what is still missing (the window is open, the mirror lags…). */
+  | { state: 'unknown'; reason: string }
   | { state: 'never_executed' };
 
 /** The ledger the project writes scores to and pays rewards on. Hedera through `@hashgraph/sdk`. */

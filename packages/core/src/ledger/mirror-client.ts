@@ -44,6 +44,11 @@ export interface MirrorClient {
   findByTransactionId(topicId: string, transactionId: string, since: Date): Promise<TopicMessage | null>;
   /** The transaction's result as the mirror recorded it (`/api/v1/transactions/{id}`); null when it has none. Throws when unreachable. */
   transactionResult(transactionId: string): Promise<string | null>;
+  /**
+   * The consensus time (`seconds.nanoseconds`) of the newest transaction the mirror has imported;
+   * null when it shows none. How far its history reaches: a 404 means "never" only up to here.
+   */
+  latestConsensusTimestamp(): Promise<string | null>;
 }
 
 /** `0.0.2@1700000000.000000001` from the mirror's chunk info. */
@@ -238,6 +243,14 @@ export function createMirrorClient(
       );
       const first = body?.transactions?.find((t) => (t.nonce ?? 0) === 0);
       return first?.result ?? null;
+    },
+
+    async latestConsensusTimestamp() {
+      const body = await getJson<{ transactions?: { consensus_timestamp?: string }[] }>(
+        '/api/v1/transactions?limit=1&order=desc',
+      );
+      const latest = body?.transactions?.[0]?.consensus_timestamp;
+      return typeof latest === 'string' && /^\d+\.\d{1,9}$/.test(latest) ? latest : null;
     },
   };
   return client;

@@ -17,6 +17,7 @@ import { loadHederaSdk } from './hedera-ledger.ts';
 import { type Ledger, LedgerError } from './ledger.ts';
 import { createOutboxHook, createOutboxWorker, type OutboxWorker, retryFailedEntries } from './outbox.ts';
 import { allTopicMessages, devnetLedger, recordTestRound } from './testing.ts';
+import { encodeChunks } from './transaction-list.ts';
 
 const FAST_BACKOFF = { baseMs: 20, capMs: 200 };
 
@@ -200,6 +201,41 @@ describe('ledger outbox against the devnet', () => {
     expect(createRoundRepository(database.db).findById(summary.roundId)?.ledgerStatus).toBe('confirmed');
     expect(await allTopicMessages(ledger, topicId)).toHaveLength(1);
   });
+
+  it('keeps an expired, never-sent entry pending while the mirror lags, and re-signs it once the mirror is past its valid-until', async () => {
+    await freshTopic();
+    cleanups.push(() => devnet.holdMirror(null));
+    const summary = recordTestRound(database.db, hook());
+    const repo = createOutboxRepository(database.db);
+    const entry = repo.findByRound(summary.roundId)!;
+    // A sender froze this ten minutes ago and died before sending it.
+    const stale = await ledger.prepareTopicMessage(topicId, Buffer.from(entry.payload, 'utf8'), {
+      validStart: new Date(Date.now() - 600_000),
+    });
+    repo.setPrepared(entry.id, {
+      topicId,
+      transactionId: stale.transactionId,
+      signedBytes: encodeChunks(stale.chunks),
+    });
+
+    devnet.holdMirror(new Date(Date.now() - 3_600_000)); // the mirror has imported nothing of the last hour
+    const w = worker();
+    await expect(w.drain({ timeoutMs: 3_000 })).rejects.toThrow(/still has 1/);
+    const waiting = repo.findById(entry.id)!;
+    expect(waiting.status).toBe('pending');
+    expect(waiting.transactionId).toBe(stale.transactionId);
+    expect(waiting.lastError).toMatch(
+      /waiting to learn whether it executed: .*history ends at .*valid-until/,
+    );
+    expect(await allTopicMessages(ledger, topicId)).toHaveLength(0);
+
+    devnet.holdMirror(null);
+    await w.drain({ timeoutMs: 20_000 });
+    const round = createRoundRepository(database.db).findById(summary.roundId)!;
+    expect(round.ledgerStatus).toBe('confirmed');
+    expect(round.ledgerTransactionId).not.toBe(stale.transactionId);
+    expect(await allTopicMessages(ledger, topicId)).toHaveLength(1);
+  }, 40_000);
 
   it('confirms without resending after the sender is killed between send and receipt', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tensornode-outbox-'));

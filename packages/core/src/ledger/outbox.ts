@@ -252,7 +252,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       }
       scheduleRetry(
         entry,
-        `transaction ${initialId} expired; waiting to learn whether it executed`,
+        `transaction ${initialId} expired; waiting to learn whether it executed${outcome.state === 'unknown' ? `: ${outcome.reason}` : ''}`,
         'TRANSACTION_EXPIRED',
       );
       return;
@@ -266,7 +266,7 @@ export function createOutboxWorker(options: OutboxWorkerOptions): OutboxWorker {
       if (first.state === 'unknown') {
         scheduleRetry(
           entry,
-          `transaction ${initialId} expired; waiting to learn whether it executed`,
+          `transaction ${initialId} expired; waiting to learn whether it executed: ${first.reason}`,
           'TRANSACTION_EXPIRED',
         );
         return;

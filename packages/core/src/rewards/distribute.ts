@@ -115,6 +115,8 @@ async function sendOnce(
   stored: () => { sendable: string | null; current: string | null },
   prepare: (transactionId?: string) => Promise<PreparedTransaction>,
   record: (transactionId: string, expected: string | null) => boolean,
+  /** Keeps why the send waits beside the entry, which stays pending. */
+  waiting: (reason: string) => void = () => {},
 ): Promise<LedgerReceipt> {
   for (;;) {
     const { sendable, current } = stored();
@@ -128,10 +130,9 @@ async function sendOnce(
       }
       if (outcome.state === 'unknown') {
         if (Date.now() >= validUntil.getTime()) {
-          throw new UpstreamError(
-            'hedera',
-            `cannot tell yet whether ${sendable} executed; run again in a minute`,
-          );
+          const reason = `cannot tell yet whether ${sendable} executed (${outcome.reason}); kept pending, not signed again — run again once the mirror has caught up`;
+          waiting(reason);
+          throw new UpstreamError('hedera', reason);
         }
         return ledger.submitPrepared((await prepare(sendable)).chunks);
       }
@@ -237,6 +238,7 @@ export async function distributeRewards(
               transactionId ? { transactionId } : {},
             ),
           (transactionId, expected) => repo.setPayoutTransaction(payout.id, transactionId, expected),
+          (reason) => repo.updatePayout(payout.id, { reason }),
         );
         repo.updatePayout(payout.id, { status: 'paid', reason: null, paidAt: now() });
         onProgress({

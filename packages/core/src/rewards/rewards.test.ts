@@ -170,6 +170,75 @@ describe('rewards on the devnet', () => {
   }, 20_000);
 });
 
+describe('an expired transaction and a lagging mirror', () => {
+  afterEach(() => devnet.holdMirror(null));
+
+  /** An id of ours whose validity window closed minutes ago: recorded by a run that died before sending it. */
+  const expiredId = () => `${devnet.operator.accountId}@${Math.floor(Date.now() / 1000) - 600}.000000000`;
+  /** The mirror imported nothing of the last hour: every transaction id is a 404 there. */
+  const mirrorLagsAnHour = () => devnet.holdMirror(new Date(Date.now() - 3_600_000));
+
+  it('keeps a payout pending (not signed again) while the mirror has no data past its valid-until, then pays it once', async () => {
+    const ctx = context();
+    const { tokenId } = await createRewardToken(ctx, { name: 'R', symbol: 'R', decimals: 0 });
+    const miner = await devnet.createAccount({ initialHbar: 5 });
+    seedScores(ctx, { [miner.accountId]: 50 });
+    const epoch = new Date().toISOString().slice(0, 10);
+    // Minted; the payout is refused (not associated) and the miner associates afterwards.
+    expect((await distributeRewards(ctx, { epoch })).payouts[0]?.status).toBe('unpaid');
+    await ledger.associate(miner.accountId, miner.privateKey!, [tokenId]);
+    const repo = createRewardRepository(ctx.db);
+    const [row] = repo.payouts(epoch);
+    const stale = expiredId();
+    repo.updatePayout(row!.id, { status: 'pending', transactionId: stale, reason: null, paidAt: null });
+
+    mirrorLagsAnHour();
+    await expect(distributeRewards(ctx, { epoch })).rejects.toThrow(/kept pending, not signed again/);
+    const waiting = repo.payout(row!.id)!;
+    expect(waiting).toMatchObject({ status: 'pending', transactionId: stale });
+    expect(waiting.reason).toMatch(
+      /mirror does not know it, but its history ends at .* before the transaction's valid-until/,
+    );
+    expect((await ledger.balance(miner.accountId)).tokens[tokenId] ?? 0n).toBe(0n);
+
+    devnet.holdMirror(null); // caught up: its newest record is past the stale id's valid-until
+    const paid = await distributeRewards(ctx, { epoch });
+    expect(paid.payouts[0]).toMatchObject({ status: 'paid', reason: null });
+    expect(paid.payouts[0]?.transactionId).not.toBe(stale);
+    const rerun = await distributeRewards(ctx, { epoch });
+    expect(rerun.payouts[0]?.transactionId).toBe(paid.payouts[0]?.transactionId);
+    expect((await ledger.balance(miner.accountId)).tokens[tokenId]).toBe(BigInt(paid.payouts[0]!.amount));
+  }, 30_000);
+
+  it('keeps a mint whose run died before sending it while the mirror lags, then mints once', async () => {
+    const ctx = context({ REWARD_DAILY_EMISSION: '1000' });
+    const { tokenId } = await createRewardToken(ctx, { name: 'R', symbol: 'R', decimals: 0 });
+    const miner = await devnet.createAccount({ initialHbar: 5 });
+    await ledger.associate(miner.accountId, miner.privateKey!, [tokenId]);
+    seedScores(ctx, { [miner.accountId]: 50 });
+    const epoch = new Date().toISOString().slice(0, 10);
+    const dies: Ledger = { ...ledger, submitPrepared: () => Promise.reject(new Error('process killed')) };
+    await expect(distributeRewards({ ...ctx, ledger: dies }, { epoch })).rejects.toThrow(/process killed/);
+    const repo = createRewardRepository(ctx.db);
+    const recorded = repo.findEpoch(epoch)!.mintTransactionId;
+    const stale = expiredId();
+    expect(repo.setMintTransaction(epoch, stale, recorded)).toBe(true);
+    const treasury = async () => (await ledger.balance(devnet.operator.accountId)).tokens[tokenId] ?? 0n;
+
+    mirrorLagsAnHour();
+    await expect(distributeRewards(ctx, { epoch })).rejects.toThrow(/history ends at/);
+    expect(repo.findEpoch(epoch)).toMatchObject({ status: 'minting', mintTransactionId: stale });
+    expect(await treasury()).toBe(0n);
+
+    devnet.holdMirror(null);
+    const done = await distributeRewards(ctx, { epoch });
+    expect(done.payouts[0]?.status).toBe('paid');
+    expect(repo.findEpoch(epoch)?.mintTransactionId).not.toBe(stale);
+    expect((await ledger.balance(miner.accountId)).tokens[tokenId]).toBe(1000n);
+    expect(await treasury()).toBe(0n); // minted 1000 once, all of it paid out
+  }, 30_000);
+});
+
 describe('one epoch, two processes', () => {
   let dir: string;
   const handles: DatabaseHandle[] = [];

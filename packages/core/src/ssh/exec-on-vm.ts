@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Logger } from '../context.ts';
 import { vmIdSchema } from '../deployments/schemas.ts';
 import { canonicalVmId } from '../deployments/vm-ids.ts';
-import { ConflictError } from '../errors.ts';
+import { ConflictError, InvalidInputError } from '../errors.ts';
 import { validateInput } from '../validate-input.ts';
 import type { Vm, VmProvider } from '../vms/provider.ts';
 import type { ExecResult, SshExecutor, SshTarget } from './executor.ts';
@@ -60,12 +60,29 @@ export async function resolveVmHost(
   return { vm, host: vm.publicIp, target: { host: vm.publicIp, vmId: vm.id } };
 }
 
+/**
+ * `resolveVmHost` for SSH (exec, docker, uploads). A local VM is a process on this host, so its
+ * address is ours: SSH to it would reach this host's own sshd. It is refused.
+ */
+export async function resolveSshTarget(
+  provider: VmProvider,
+  givenVmId: string,
+): Promise<{ vm: Vm; host: string; target: SshTarget & { vmId: string } }> {
+  if (provider.name === 'local') {
+    throw new InvalidInputError(
+      'vmId',
+      'local VMs are processes on the API host and have no SSH (exec, docker and uploads need a provider VM)',
+    );
+  }
+  return resolveVmHost(provider, givenVmId);
+}
+
 export async function execOnVm(
   ctx: SshContext,
   input: ExecOnVmInput,
 ): Promise<ExecResult & { vmId: string }> {
   const { command, timeoutMs, maxOutputBytes, ...rest } = validateInput(execOnVmInput, input);
-  const { target } = await resolveVmHost(ctx.provider, rest.vmId);
+  const { target } = await resolveSshTarget(ctx.provider, rest.vmId);
   ctx.log?.info({ vmId: target.vmId, commandBytes: Buffer.byteLength(command) }, 'vms.exec');
   const result = await ctx.ssh.exec(target, command, { timeoutMs, maxOutputBytes });
   return { vmId: target.vmId, ...result };

@@ -6,6 +6,7 @@ export {
   type ExecOnVmInput,
   execOnVm,
   execOnVmInput,
+  resolveSshTarget,
   resolveVmHost,
   type SshContext,
 } from './exec-on-vm.ts';
@@ -24,5 +25,6 @@ export {
   type HostKeyStore,
   hostKeyFingerprint,
 } from './host-keys.ts';
-export { validateRemotePath } from './remote-path.ts';
+export { UPLOAD_WORKDIR, validateRemotePath, validateWorkdirPath } from './remote-path.ts';
 export { redactSecrets, shellQuote } from './shell-quote.ts';
+export { type UploadFileInput, uploadFileInput, uploadFileToVm } from './upload-file.ts';

@@ -27,3 +27,21 @@ export function validateRemotePath(remotePath: string, field = 'remotePath'): st
   }
   return relative.startsWith('/') ? `/${normalized}` : normalized;
 }
+
+/** The one directory (under the SSH user's home) that operator uploads may write in, on every VM. */
+export const UPLOAD_WORKDIR = 'tensornode-files';
+
+/**
+ * A path inside the upload working directory: relative, without `~` or `..`. Returns its
+ * segments (directories, then the file name). Symlinks are checked on the VM itself.
+ */
+export function validateWorkdirPath(remotePath: string, field = 'remotePath'): string[] {
+  const checked = validateRemotePath(remotePath, field);
+  if (remotePath.startsWith('/') || remotePath.startsWith('~')) {
+    throw new InvalidInputError(
+      field,
+      `must be a path relative to the VM's upload directory (~/${UPLOAD_WORKDIR}), not absolute or ~/`,
+    );
+  }
+  return checked.split('/');
+}

@@ -86,9 +86,19 @@ function sshdConfig(dir: string, port: number, extra: string[]): string {
     'StrictModes no',
     'Subsystem sftp internal-sftp',
     'LogLevel ERROR',
-    ...extra,
+    ...withShellLevel(extra),
     '',
   ].join('\n');
+}
+
+/**
+ * bash skips ~/.bashrc for sshd's commands when SHLVL is set, so the test host's rc files (pyenv
+ * init…) cannot slow every exec past a test's deadline. sshd takes only its first SetEnv line.
+ */
+function withShellLevel(extra: string[]): string[] {
+  const index = extra.findIndex((line) => /^SetEnv\s/i.test(line));
+  if (index === -1) return ['SetEnv SHLVL=1', ...extra];
+  return extra.map((line, i) => (i === index ? `${line} SHLVL=1` : line));
 }
 
 /** True once the port answers with an SSH banner; false if sshd exits or time runs out. */

@@ -2,11 +2,17 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type DatabaseHandle, openDatabase } from '@tensornode/db';
+import { createLocalVmRepository, type DatabaseHandle, openDatabase } from '@tensornode/db';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../context.ts';
+import { containerHealth } from '../../docker/container-health.ts';
+import { deployFromUrl } from '../../docker/deploy-from-url.ts';
+import { stopContainer } from '../../docker/stop-container.ts';
 import { InvalidInputError, NotFoundError } from '../../errors.ts';
+import { execOnVm } from '../../ssh/exec-on-vm.ts';
+import type { SshExecutor } from '../../ssh/executor.ts';
+import { uploadFileToVm } from '../../ssh/upload-file.ts';
 import { isProcessAlive } from './process-alive.ts';
 import { createLocalProvider, type LocalVmProvider } from './provider.ts';
 
@@ -102,15 +108,12 @@ describe('local VM provider', () => {
     await expect(provider.get(gone!.vmId)).rejects.toBeInstanceOf(NotFoundError);
   });
 
-  it('validates ids and keeps SSH in port updates unless forced', async () => {
+  it('validates ids and renames', async () => {
     await expect(provider.get('0x311edB209b61EaA8c3e67c6B96D03288DB5Bc020')).rejects.toBeInstanceOf(
       InvalidInputError,
     );
     await expect(provider.delete(['local-000000000000'])).rejects.toBeInstanceOf(NotFoundError);
     const [vm] = await provider.list();
-    await expect(provider.update([{ id: vm!.id, openPorts: [] }])).rejects.toMatchObject({
-      field: 'updates[0].openPorts',
-    });
     await provider.update([{ id: vm!.id, vmName: 'renamed' }]);
     expect((await provider.get(vm!.id)).vmName).toBe('renamed');
     expect(await provider.estimate({ instances: 2 })).toMatchObject({
@@ -118,6 +121,91 @@ describe('local VM provider', () => {
       instances: 2,
     });
     expect((await provider.defaultImages()).map((i) => i.slug)).toEqual(['local']);
+  });
+});
+
+describe('local VMs are on the API host: only their miner port is reachable', () => {
+  let dir: string;
+  let handle: DatabaseHandle;
+  let provider: LocalVmProvider;
+  let vmId: string;
+  let minerPort: number;
+  /** An SSH executor that must never be reached: SSH to a local VM would be SSH to this host. */
+  const ssh: SshExecutor = {
+    exec: () => Promise.reject(new Error('SSH to the API host was attempted')),
+    upload: () => Promise.reject(new Error('SSH to the API host was attempted')),
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tensornode-local-ports-'));
+    handle = openDatabase({ path: join(dir, 'tensornode.db') });
+    provider = createLocalProvider({ db: handle.db, log: silentLogger, stopGraceMs: 2_000 });
+    // Asks for SSH and a Redis port: neither is this VM's to open.
+    const [deployed] = await provider.deploy({
+      instances: 1,
+      vmConfiguration: {
+        name: 'ports',
+        openPorts: [
+          { port: 22, protocol: 'tcp' },
+          { port: 6379, protocol: 'tcp' },
+        ],
+        osImage: 'local',
+        sshKeys: [],
+      },
+    });
+    vmId = deployed!.vmId;
+    await provider.whenActive(vmId);
+    minerPort = Number(new URL((await provider.get(vmId)).minerEndpoint!).port);
+  }, 60_000);
+  afterAll(async () => {
+    await provider.close();
+    handle.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('declares only the miner port open, whatever the deploy asked for', async () => {
+    expect((await provider.get(vmId)).ports).toEqual([{ port: minerPort, protocol: 'tcp' }]);
+  });
+
+  it('refuses a port update that opens any other port, naming the field', async () => {
+    for (const port of [22, 6379, 9090]) {
+      const error = await provider
+        .update([{ id: vmId, openPorts: [{ port, protocol: 'tcp' }] }])
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidInputError);
+      expect(error).toMatchObject({ field: 'updates[0].openPorts' });
+    }
+    await expect(
+      provider.update([{ id: vmId, openPorts: [{ port: minerPort, protocol: 'udp' }] }]),
+    ).rejects.toMatchObject({ field: 'updates[0].openPorts' });
+    await provider.update([{ id: vmId, openPorts: [{ port: minerPort, protocol: 'tcp' }] }]);
+    expect((await provider.get(vmId)).ports).toEqual([{ port: minerPort, protocol: 'tcp' }]);
+  });
+
+  it('probes the miner port only, even if an older row stored other ports', async () => {
+    createLocalVmRepository(handle.db).setOpenPorts(vmId, [{ port: 22, protocol: 'tcp' }]);
+    const ctx = { provider };
+    expect(await containerHealth(ctx, { vmId, port: minerPort })).toMatchObject({
+      healthy: true,
+      status: 200,
+    });
+    await expect(containerHealth(ctx, { vmId, port: 22 })).rejects.toMatchObject({ field: 'port' });
+  });
+
+  it('refuses SSH, exec, docker and uploads on a local VM before connecting anywhere', async () => {
+    const ctx = { provider, ssh };
+    const refusals = [
+      execOnVm(ctx, { vmId, command: 'id' }),
+      deployFromUrl(ctx, { vmId, dockerfileUrl: 'https://example.com/Dockerfile' }),
+      stopContainer(ctx, { vmId }),
+      uploadFileToVm(ctx, { vmId, localPath: '/etc/hostname', remotePath: 'x', confined: true }),
+    ];
+    for (const refusal of refusals) {
+      await expect(refusal).rejects.toMatchObject({
+        field: 'vmId',
+        message: expect.stringMatching(/no SSH/),
+      });
+    }
   });
 });
 

@@ -8,7 +8,6 @@ import { createLocalVmRepository, type Database, type LocalVm } from '@tensornod
 import { request } from 'undici';
 import type { Logger } from '../../context.ts';
 import { InvalidInputError, NotFoundError, UnavailableError } from '../../errors.ts';
-import { assertUpdatesKeepSsh } from '../open-ports.ts';
 import type { OpenPort, Vm, VmProvider } from '../provider.ts';
 import { freePort } from './free-port.ts';
 import { isProcessAlive } from './process-alive.ts';
@@ -242,11 +241,9 @@ export function createLocalProvider(options: LocalProviderOptions): LocalVmProvi
   ready.catch((error) => log.error({ err: error }, 'restoring local VMs failed'));
 
   function toVm(row: LocalVm): Vm {
-    const ports: OpenPort[] = row.openPorts.map((p) => ({
-      port: p.port,
-      protocol: p.protocol === 'udp' ? 'udp' : 'tcp',
-    }));
-    if (!ports.some((p) => p.port === row.port)) ports.push({ port: row.port, protocol: 'tcp' });
+    // A local VM's address is this host: declaring any other port open would let probes (docker.health)
+    // reach the API's own services. Only the miner port this provider picked is ever open.
+    const ports: OpenPort[] = [{ port: row.port, protocol: 'tcp' }];
     return {
       id: row.id,
       vmName: row.name,
@@ -303,7 +300,8 @@ export function createLocalProvider(options: LocalProviderOptions): LocalVmProvi
           id: `local-${randomBytes(6).toString('hex')}`,
           name: req.vmConfiguration.name,
           port: await pickPort(),
-          openPorts: req.vmConfiguration.openPorts,
+          // Whatever was asked, only the miner port is open (see toVm).
+          openPorts: [],
         });
         launch(row);
         deployed.push({ vmId: row.id, vmName: row.name });
@@ -319,9 +317,19 @@ export function createLocalProvider(options: LocalProviderOptions): LocalVmProvi
       return toVm(live(id, 'vmId'));
     },
 
-    async update(updates, { force = false } = {}) {
-      const canonical = updates.map((u, i) => ({ ...u, id: live(u.id, `updates[${i}].id`).id }));
-      assertUpdatesKeepSsh(canonical, force);
+    async update(updates) {
+      // No SSH rule here: local VMs have no SSH. They expose their miner port and nothing else.
+      const canonical = updates.map((u, i) => {
+        const row = live(u.id, `updates[${i}].id`);
+        const other = u.openPorts?.find((p) => p.port !== row.port || p.protocol !== 'tcp');
+        if (other) {
+          throw new InvalidInputError(
+            `updates[${i}].openPorts`,
+            `a local VM (on this host) exposes only its miner port ${row.port}/tcp; ${other.port}/${other.protocol} cannot be opened`,
+          );
+        }
+        return { ...u, id: row.id };
+      });
       for (const u of canonical) {
         if (u.vmName !== undefined) repo.rename(u.id, u.vmName);
         if (u.openPorts !== undefined) repo.setOpenPorts(u.id, u.openPorts);
