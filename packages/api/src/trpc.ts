@@ -3,6 +3,7 @@ import type { Role } from '@tensornode/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
 import superjson from 'superjson';
+import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
 import { toTRPCError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
@@ -69,18 +70,22 @@ function describeZodError(error: ZodError): { message: string; issues: { path: s
   return { message: issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues };
 }
 
-const t = initTRPC.context<Context>().create({
-  transformer: superjson,
-  isDev: false,
-  errorFormatter({ shape, error }) {
-    const { stack: _stack, ...data } = shape.data;
-    if (error.code === 'BAD_REQUEST' && error.cause instanceof ZodError) {
-      const described = describeZodError(error.cause);
-      return { ...shape, message: described.message, data: { ...data, issues: described.issues } };
-    }
-    return { ...shape, data };
-  },
-});
+// Procedures on the REST surface carry `.meta({ openapi })` (see openapi.ts).
+const t = initTRPC
+  .context<Context>()
+  .meta<OpenApiMeta>()
+  .create({
+    transformer: superjson,
+    isDev: false,
+    errorFormatter({ shape, error }) {
+      const { stack: _stack, ...data } = shape.data;
+      if (error.code === 'BAD_REQUEST' && error.cause instanceof ZodError) {
+        const described = describeZodError(error.cause);
+        return { ...shape, message: described.message, data: { ...data, issues: described.issues } };
+      }
+      return { ...shape, data };
+    },
+  });
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;

@@ -18,12 +18,23 @@ export const healthReportSchema = z.object({
 });
 
 export const healthRouter = {
-  check: publicProcedure.output(healthReportSchema).query(async ({ ctx }) => {
-    const report = await checkHealth(ctx.services.healthProbes, {
-      version: VERSION,
-      startedAt: ctx.services.startedAt,
-    });
-    // Error details can reveal configuration: only callers with a token see them.
-    return ctx.caller ? report : publicHealthReport(report);
-  }),
+  check: publicProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/health',
+        tags: ['health'],
+        summary: 'Service health',
+        protect: false,
+      },
+    })
+    .output(healthReportSchema)
+    .query(async ({ ctx }) => {
+      const report = await checkHealth(ctx.services.healthProbes, {
+        version: VERSION,
+        startedAt: ctx.services.startedAt,
+      });
+      // Error details can reveal configuration: only callers with a token see them.
+      return ctx.caller ? report : publicHealthReport(report);
+    }),
 } satisfies TRPCRouterRecord;
