@@ -55,6 +55,7 @@ function printBanner(address: string, services: AppServices): void {
     '',
     `TensorNode API listening on ${address}`,
     `  tRPC:    ${address}/trpc`,
+    `  REST:    ${address}/v1 (OpenAPI ${address}/openapi.json, reference ${address}/docs)`,
     `  health:  ${address}/health`,
     `  metrics: ${address}/metrics`,
   ];
