@@ -60,11 +60,13 @@ export async function restRoutes(api: FastifyInstance, options: RestRoutesOption
 
 /** "true" stays, "false" is dropped (the default is false), anything else is a 400 naming the field. */
 function refuseBadBooleans(req: FastifyRequest, reply: FastifyReply, booleans: Map<string, Set<string>>) {
-  const url = new URL(req.url, 'http://rest.invalid');
-  const names = booleans.get(url.pathname.slice(REST_BASE_PATH.length));
+  const path = req.url.split('?')[0]!.slice(REST_BASE_PATH.length);
+  const names = booleans.get(path);
   if (!names) return;
+  // The adapter reads the query Fastify already parsed.
+  const query = req.query as Record<string, string | string[] | undefined>;
   for (const name of names) {
-    const values = url.searchParams.getAll(name);
+    const values = [query[name] ?? []].flat();
     if (values.some((value) => value !== 'true' && value !== 'false')) {
       return reply.status(400).send({
         message: `${name}: expected true or false`,
@@ -72,7 +74,6 @@ function refuseBadBooleans(req: FastifyRequest, reply: FastifyReply, booleans: M
         issues: [{ path: [name], message: 'expected true or false' }],
       });
     }
-    if (values.includes('false')) url.searchParams.delete(name);
+    if (values.includes('false')) delete query[name];
   }
-  req.raw.url = `${url.pathname}${url.search}`;
 }
