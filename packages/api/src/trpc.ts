@@ -71,21 +71,20 @@ function describeZodError(error: ZodError): { message: string; issues: { path: s
 }
 
 // Procedures on the REST surface carry `.meta({ openapi })` (see openapi.ts).
-const t = initTRPC
-  .context<Context>()
-  .meta<OpenApiMeta>()
-  .create({
-    transformer: superjson,
-    isDev: false,
-    errorFormatter({ shape, error }) {
-      const { stack: _stack, ...data } = shape.data;
-      if (error.code === 'BAD_REQUEST' && error.cause instanceof ZodError) {
-        const described = describeZodError(error.cause);
-        return { ...shape, message: described.message, data: { ...data, issues: described.issues } };
-      }
-      return { ...shape, data };
-    },
-  });
+const trpcWithMeta = initTRPC.context<Context>().meta<OpenApiMeta>();
+
+const t = trpcWithMeta.create({
+  transformer: superjson,
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const { stack: _stack, ...data } = shape.data;
+    if (error.code === 'BAD_REQUEST' && error.cause instanceof ZodError) {
+      const described = describeZodError(error.cause);
+      return { ...shape, message: described.message, data: { ...data, issues: described.issues } };
+    }
+    return { ...shape, data };
+  },
+});
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;

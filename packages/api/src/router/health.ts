@@ -17,24 +17,18 @@ export const healthReportSchema = z.object({
   services: z.record(z.string(), serviceHealth),
 });
 
+// Also served as REST `GET /v1/health` (openapi.ts).
+const healthCheckProcedure = publicProcedure.meta({
+  openapi: { method: 'GET', path: '/health', tags: ['health'], summary: 'Service health', protect: false },
+});
+
 export const healthRouter = {
-  check: publicProcedure
-    .meta({
-      openapi: {
-        method: 'GET',
-        path: '/health',
-        tags: ['health'],
-        summary: 'Service health',
-        protect: false,
-      },
-    })
-    .output(healthReportSchema)
-    .query(async ({ ctx }) => {
-      const report = await checkHealth(ctx.services.healthProbes, {
-        version: VERSION,
-        startedAt: ctx.services.startedAt,
-      });
-      // Error details can reveal configuration: only callers with a token see them.
-      return ctx.caller ? report : publicHealthReport(report);
-    }),
+  check: healthCheckProcedure.output(healthReportSchema).query(async ({ ctx }) => {
+    const report = await checkHealth(ctx.services.healthProbes, {
+      version: VERSION,
+      startedAt: ctx.services.startedAt,
+    });
+    // Error details can reveal configuration: only callers with a token see them.
+    return ctx.caller ? report : publicHealthReport(report);
+  }),
 } satisfies TRPCRouterRecord;
