@@ -66,6 +66,7 @@ export function startBanner(
     '',
     `TensorNode API listening on ${address}`,
     `  tRPC:    ${address}/trpc`,
+    `  REST:    ${address}/v1 (OpenAPI ${address}/openapi.json, reference ${address}/docs)`,
     `  health:  ${address}/health`,
     `  metrics: ${address}/metrics`,
   ];

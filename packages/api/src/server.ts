@@ -12,7 +12,9 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { buildOpenApiDocument } from './openapi.ts';
 import { type AppRouter, appRouter } from './root.ts';
+import { openApiDocsRoutes, restRoutes } from './routes/openapi.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import type { AppServices } from './services.ts';
 import { bearerFrom, createContextFactory, resolveCaller } from './trpc.ts';
@@ -41,6 +43,8 @@ export interface BuildServerOptions {
 /** Calls that rent VMs or build containers share the seed's 10/minute deploy budget. */
 const DEPLOY_PROCEDURES = ['vms.deploy', 'deployments.allocate', 'docker.deployFromUrl'];
 const DEPLOY_ROUTE = /^\/v1\/vms\/[^/?]+\/docker(?:\?|$)/;
+/** REST `POST /v1/deployments` is deployments.allocate. */
+const DEPLOY_REST_ROUTE = /^\/v1\/deployments\/?(?:\?|$)/;
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
 /**
@@ -62,7 +66,11 @@ function callerOrNull(services: AppServices, req: FastifyRequest) {
 }
 
 function isDeploy(req: FastifyRequest): boolean {
-  return DEPLOY_ROUTE.test(req.url) || procedurePaths(req).some((p) => DEPLOY_PROCEDURES.includes(p));
+  return (
+    DEPLOY_ROUTE.test(req.url) ||
+    (req.method === 'POST' && DEPLOY_REST_ROUTE.test(req.url)) ||
+    procedurePaths(req).some((p) => DEPLOY_PROCEDURES.includes(p))
+  );
 }
 
 function procedurePaths(req: FastifyRequest): string[] {
@@ -183,6 +191,9 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
+  const openApiDocument = buildOpenApiDocument();
+  await app.register(openApiDocsRoutes, { document: openApiDocument });
+
   // API scope: rate-limited, tRPC under /trpc and the REST upload routes beside it.
   await app.register(async (api) => {
     api.addHook('onRequest', enforceRateLimits);
@@ -220,6 +231,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
     });
     await api.register(uploadRoutes, { services });
+    await api.register(restRoutes, { services, metrics, document: openApiDocument });
   });
 
   app.addHook('preClose', async () => {

@@ -4,6 +4,7 @@ import type { Role } from '@tensornode/db';
 import { initTRPC, TRPCError } from '@trpc/server';
 import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify';
 import superjson from 'superjson';
+import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
 import { toTRPCError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
@@ -72,7 +73,10 @@ function describeZodError(error: ZodError): { message: string; issues: { path: s
   return { message: issues.map((i) => `${i.path}: ${i.message}`).join('; '), issues };
 }
 
-const t = initTRPC.context<Context>().create({
+// Procedures on the REST surface carry `.meta({ openapi })` (see openapi.ts).
+const trpcWithMeta = initTRPC.context<Context>().meta<OpenApiMeta>();
+
+const t = trpcWithMeta.create({
   transformer: superjson,
   isDev: false,
   errorFormatter({ shape, error }) {

@@ -6,9 +6,10 @@ import {
   httpSubscriptionLink,
   isNonJsonSerializable,
   splitLink,
+  type TRPCClient,
   TRPCClientError,
 } from '@trpc/client';
-import { EventSource } from 'eventsource';
+import { EventSource as FetchEventSource } from 'eventsource';
 import superjson from 'superjson';
 
 export type { AppRouter, RouterInputs, RouterOutputs };
@@ -29,13 +30,17 @@ export interface TensorNodeClientOptions {
  * The typed TensorNode client: superjson, batched HTTP for queries and mutations, SSE for
  * subscriptions. The token travels in the Authorization header on every transport, never in a URL.
  */
-export function createTensorNodeClient(options: TensorNodeClientOptions) {
+export function createTensorNodeClient(options: TensorNodeClientOptions): TRPCClient<AppRouter> {
   const trpcUrl = `${options.url.replace(/\/+$/, '')}/trpc`;
   const headers = (): Record<string, string> => {
     const token = typeof options.token === 'function' ? options.token() : options.token;
     return { ...options.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) };
   };
   const fetchImpl = options.fetch ?? globalThis.fetch;
+  // A platform EventSource (browsers) cannot send headers, so it serves only anonymous streams.
+  const sendsHeaders =
+    options.token !== undefined || options.headers !== undefined || options.fetch !== undefined;
+  const EventSource = (!sendsHeaders && globalThis.EventSource) || FetchEventSource;
   const requestLink =
     options.batch === false
       ? httpLink({ url: trpcUrl, transformer: superjson, headers, fetch: fetchImpl })
@@ -64,7 +69,7 @@ export function createTensorNodeClient(options: TensorNodeClientOptions) {
   });
 }
 
-export type TensorNodeClient = ReturnType<typeof createTensorNodeClient>;
+export type TensorNodeClient = TRPCClient<AppRouter>;
 
 /** The tRPC error code of a failed call (`BAD_REQUEST`, `FORBIDDEN`…), when it has one. */
 export function errorCode(error: unknown): string | undefined {

@@ -13,11 +13,27 @@ import { deploymentRecord } from './vms.ts';
 
 export const deploymentsRouter = {
   list: viewerProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/deployments',
+        tags: ['deployments'],
+        summary: 'Deployments (viewer)',
+      },
+    })
     .input(listDeploymentsInput.optional())
     .output(z.array(deploymentRecord))
     .query(({ ctx, input }) => listDeployments(ctx.services.deployments, input ?? {})),
 
   allocate: operatorProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/deployments',
+        tags: ['deployments'],
+        summary: 'Allocate a VM to a miner (operator)',
+      },
+    })
     .input(allocateVmInput)
     .output(z.object({ deployment: deploymentRecord, reused: z.boolean() }))
     .mutation(async ({ ctx, input }) => {

@@ -17,8 +17,13 @@ export const healthReportSchema = z.object({
   services: z.record(z.string(), serviceHealth),
 });
 
+// Also served as REST `GET /v1/health` (openapi.ts).
+const healthCheckProcedure = publicProcedure.meta({
+  openapi: { method: 'GET', path: '/health', tags: ['health'], summary: 'Service health', protect: false },
+});
+
 export const healthRouter = {
-  check: publicProcedure.output(healthReportSchema).query(async ({ ctx }) => {
+  check: healthCheckProcedure.output(healthReportSchema).query(async ({ ctx }) => {
     const report = await checkHealth(ctx.services.healthProbes, {
       version: VERSION,
       startedAt: ctx.services.startedAt,

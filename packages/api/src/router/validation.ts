@@ -85,6 +85,14 @@ const scorePoint = z.object({
 
 export const validationRouter = {
   run: operatorProcedure
+    .meta({
+      openapi: {
+        method: 'POST',
+        path: '/rounds',
+        tags: ['rounds'],
+        summary: 'Run a validation round (operator)',
+      },
+    })
     .input(ZRunRoundInput)
     .output(roundWithAnswers)
     .mutation(async ({ ctx, input }) => {
@@ -110,6 +118,9 @@ export const validationRouter = {
     }),
 
   rounds: viewerProcedure
+    .meta({
+      openapi: { method: 'GET', path: '/rounds', tags: ['rounds'], summary: 'Rounds, newest first (viewer)' },
+    })
     .input(
       z.object({
         cursor: z.string().max(200).nullish(),
@@ -120,6 +131,14 @@ export const validationRouter = {
     .query(({ ctx, input }) => listRounds(ctx.services, input)),
 
   round: viewerProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/rounds/{roundId}',
+        tags: ['rounds'],
+        summary: 'One round with its answers (viewer)',
+      },
+    })
     .input(z.object({ roundId: z.uuid() }))
     .output(roundWithAnswers)
     .query(({ ctx, input }) => getRound(ctx.services, input.roundId)),
@@ -144,6 +163,15 @@ export const minersRouter = {
    * caller (the dashboard) may ask for them with `includeUnassigned`.
    */
   leaderboard: publicProcedure
+    .meta({
+      openapi: {
+        method: 'GET',
+        path: '/leaderboard',
+        tags: ['miners'],
+        summary: 'Miners by moving average',
+        protect: false,
+      },
+    })
     .input(
       z
         .object({

@@ -53,10 +53,14 @@ const vmWithDeployment = z.object({
 
 export const vmsRouter = {
   list: viewerProcedure
+    .meta({
+      openapi: { method: 'GET', path: '/vms', tags: ['vms'], summary: 'VMs with their deployments (viewer)' },
+    })
     .output(z.array(vmWithDeployment))
     .query(({ ctx }) => listVmsWithDeployments(ctx.services.deployments)),
 
   get: viewerProcedure
+    .meta({ openapi: { method: 'GET', path: '/vms/{vmId}', tags: ['vms'], summary: 'One VM (viewer)' } })
     .input(z.strictObject({ vmId: vmIdSchema }))
     .output(vmWithDeployment)
     .query(({ ctx, input }) => getVmWithDeployment(ctx.services.deployments, input)),
