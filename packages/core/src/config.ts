@@ -48,6 +48,8 @@ export const configSchema = z
     OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1'),
     SCORER_MODEL: z.string().default('gpt-4o-mini'),
     SCORER_CONCURRENCY: positiveInt.default(8),
+    /** Of those, the most `scoring.evaluate` calls may hold; rounds are served first. */
+    SCORER_EVALUATE_CONCURRENCY: positiveInt.default(1),
 
     HEDERA_NETWORK: z.enum(['testnet', 'mainnet', 'previewnet', 'devnet']).optional(),
     HEDERA_OPERATOR_ID: optionalString.pipe(hederaAccount.optional()),
