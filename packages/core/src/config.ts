@@ -25,6 +25,18 @@ export const configSchema = z
       z.string().min(20, 'must be at least 20 characters').optional(),
     ),
     WEB_PORT: port.default(3001),
+    /** Requests per client (token, else address): the seed's 1000/hour, 100/minute, 10/minute on deploys. */
+    RATE_LIMIT_PER_HOUR: positiveInt.default(1000),
+    RATE_LIMIT_PER_MINUTE: positiveInt.default(100),
+    RATE_LIMIT_DEPLOY_PER_MINUTE: positiveInt.default(10),
+    /** Fastify's trustProxy: false, true, a hop count, or proxy addresses/CIDRs, comma-separated. */
+    TRUST_PROXY: z
+      .string()
+      .trim()
+      .default('false')
+      .transform((v): boolean | number | string =>
+        v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v,
+      ),
 
     VM_PROVIDER: z.enum(['local', 'fluence']).optional(),
     FLUENCE_API_KEY: optionalString,
