@@ -156,8 +156,10 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   // The client key is looked up once per request, however many calls a batch holds.
   const clientKeys = new WeakMap<FastifyRequest, string>();
   const keyOf = (req: FastifyRequest) => {
-    let key = clientKeys.get(req);
-    if (key === undefined) clientKeys.set(req, (key = clientKey(services, req)));
+    const known = clientKeys.get(req);
+    if (known !== undefined) return known;
+    const key = clientKey(services, req);
+    clientKeys.set(req, key);
     return key;
   };
   const budget = (max: number, timeWindow: string, label: string, prefix: string) => ({
