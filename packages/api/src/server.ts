@@ -9,6 +9,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
+import { refuseUnboundedBodies } from './body-limits.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { type AppRouter, appRouter } from './root.ts';
@@ -101,10 +102,12 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const { services, logger } = options;
   const limits = options.rateLimits ?? rateLimitsFromConfig(services.config);
   const metrics: Metrics = createMetrics();
+  const bodyLimit = options.bodyLimitBytes ?? 1024 * 1024;
+  const uploadLimit = options.uploadLimitBytes ?? 1024 * 1024;
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
+    bodyLimit,
     routerOptions: { maxParamLength: 5000 },
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
@@ -224,7 +227,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   };
 
   await app.register(multipart, {
-    limits: { fileSize: options.uploadLimitBytes ?? 1024 * 1024, files: 1, fields: 10, fieldSize: 4096 },
+    limits: { fileSize: uploadLimit, files: 1, fields: 10, fieldSize: 4096 },
   });
 
   app.get('/health', async (req, reply) => {
@@ -245,6 +248,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   // API scope: rate-limited, tRPC under /trpc and the REST upload routes beside it.
   await app.register(async (api) => {
     api.addHook('onRequest', enforceRateLimits);
+    api.addHook('onRequest', refuseUnboundedBodies({ jsonBytes: bodyLimit, uploadBytes: uploadLimit }));
 
     await api.register(fastifyTRPCPlugin, {
       prefix: '/trpc',
