@@ -175,7 +175,7 @@ describe('rate limits', () => {
       const codes = outcomes.map((o) => (o.status === 'fulfilled' ? 'OK' : errorCode(o.reason)));
       expect(codes).toEqual([...Array(10).fill('OK'), ...Array(15).fill('TOO_MANY_REQUESTS')]);
       const eleventh = (outcomes[10] as PromiseRejectedResult).reason as TRPCClientError<never>;
-      expect((eleventh.data as { httpStatus?: number }).httpStatus).toBe(429);
+      expect((eleventh.data as unknown as { httpStatus?: number }).httpStatus).toBe(429);
       expect(eleventh.message).toMatch(/10 requests per minute on deploy/);
       expect(fluence.vms()).toHaveLength(10); // nothing past the budget was rented
     } finally {
