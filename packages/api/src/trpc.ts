@@ -98,6 +98,9 @@ function describeZodError(error: ZodError): { message: string; issues: { path: s
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
   isDev: false,
+  // Keep-alives on idle progress streams, so proxies do not cut them; a client that hears nothing
+  // for 30 s reconnects (with its last event id).
+  sse: { ping: { enabled: true, intervalMs: 10_000 }, client: { reconnectAfterInactivityMs: 30_000 } },
   errorFormatter({ shape, error }) {
     const { stack: _stack, ...data } = shape.data;
     if (error.code === 'BAD_REQUEST' && error.cause instanceof ZodError) {

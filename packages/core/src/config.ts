@@ -54,6 +54,10 @@ export const configSchema = z
     /** Worker threads for rounds of 4,000+ miners; unset: one per CPU (at most 4), none on one CPU. */
     VALIDATION_THREADS: z.coerce.number().int().min(0).max(64).optional(),
     MINER_MAX_RESPONSE_BYTES: positiveInt.default(64 * 1024),
+    /** Round progress streams (`validation.onProgress`) one API token may hold open at once. */
+    PROGRESS_STREAMS_PER_TOKEN: positiveInt.default(5),
+    /** Events a progress stream may fall behind by before it is dropped (it resumes by event id). */
+    PROGRESS_SUBSCRIBER_BUFFER: positiveInt.default(500),
     SCORE_EMA_ALPHA: z.coerce.number().gt(0).max(1).default(0.1),
 
     OPENAI_API_KEY: optionalString,
