@@ -34,7 +34,7 @@ const proxy = (
   init: RequestInit = {},
   options: { timeoutMs?: number; maxBodyBytes?: number } = {},
 ) => proxyTrpc(new Request(`${DASHBOARD}${path}`, init), { apiUrl, token: 'tn_secret', ...options });
-const post = (path: string, body: BodyInit, headers: Record<string, string> = {}) =>
+const post = (body: BodyInit, headers: Record<string, string> = {}) =>
   ({
     method: 'POST',
     body,
@@ -73,12 +73,12 @@ describe('dashboard tRPC proxy', () => {
 
   it('forwards a mutation from the dashboard itself and refuses one without or from another Origin', async () => {
     const body = JSON.stringify({ json: { truth: '1', candidate: '1' } });
-    const own = await proxy('/trpc/scoring.evaluate', post('', body, { origin: DASHBOARD }));
+    const own = await proxy('/trpc/scoring.evaluate', post(body, { origin: DASHBOARD }));
     expect(own.status).toBe(200);
     expect(seen.map((s) => s.body)).toEqual([body]);
 
     for (const origin of [undefined, 'https://evil.example', 'null']) {
-      const res = await proxy('/trpc/scoring.evaluate', post('', body, origin ? { origin } : {}));
+      const res = await proxy('/trpc/scoring.evaluate', post(body, origin ? { origin } : {}));
       expect(res.status).toBe(403);
       expect(((await res.json()) as { error: { json: { message: string } } }).error.json.message).toMatch(
         /Cross-site request refused/,
@@ -91,7 +91,7 @@ describe('dashboard tRPC proxy', () => {
     const big = 'x'.repeat(2 * 1024 * 1024);
     const declared = await proxy(
       '/trpc/scoring.evaluate',
-      post('', big, { origin: DASHBOARD, 'content-length': String(big.length) }),
+      post(big, { origin: DASHBOARD, 'content-length': String(big.length) }),
     );
     expect(declared.status).toBe(413);
 
@@ -103,7 +103,7 @@ describe('dashboard tRPC proxy', () => {
         controller.enqueue(chunk);
       },
     });
-    const streamed = await proxy('/trpc/scoring.evaluate', post('', endless, { origin: DASHBOARD }));
+    const streamed = await proxy('/trpc/scoring.evaluate', post(endless, { origin: DASHBOARD }));
     expect(streamed.status).toBe(413);
     expect(pulled * chunk.byteLength).toBeLessThan(2 * 1024 * 1024); // stopped reading at the cap
     expect(seen).toEqual([]);
