@@ -29,7 +29,7 @@ const SPEC_ROLES: Record<string, Required> = {
   'validation.rounds': 'viewer',
   'validation.round': 'viewer',
   'validation.onProgress': 'viewer',
-  'scoring.evaluate': 'viewer',
+  'scoring.evaluate': 'operator', // spends the LLM judge's budget (issue 10 §7)
   'ledger.messages': 'viewer',
   'ledger.outbox': 'viewer',
   'ledger.verify': 'viewer',

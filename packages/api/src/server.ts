@@ -10,6 +10,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from 'fastify';
+import { refuseUnboundedBodies } from './body-limits.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { buildOpenApiDocument } from './openapi.ts';
@@ -17,7 +18,7 @@ import { type AppRouter, appRouter } from './root.ts';
 import { openApiDocsRoutes, restRoutes } from './routes/openapi.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import type { AppServices } from './services.ts';
-import { bearerFrom, createContextFactory, resolveCaller } from './trpc.ts';
+import { bearerFrom, createContextFactory, RateLimitedError, resolveCaller } from './trpc.ts';
 
 export interface RateLimits {
   perMinute: number;
@@ -25,7 +26,13 @@ export interface RateLimits {
   deployPerMinute: number;
 }
 
-/** The seed's limits: 1000/hour and 100/minute per client, 10/minute on deploy. */
+interface RateLimitRefusal {
+  message: string;
+  retryAfterSeconds: number;
+  headers: Record<string, number>;
+}
+
+/** The seed's limits: 1000/hour and 100/minute per client, 10/minute on deploy (also the config's defaults). */
 export const SEED_RATE_LIMITS: RateLimits = { perMinute: 100, perHour: 1000, deployPerMinute: 10 };
 
 export interface BuildServerOptions {
@@ -65,33 +72,54 @@ function callerOrNull(services: AppServices, req: FastifyRequest) {
   }
 }
 
-function isDeploy(req: FastifyRequest): boolean {
-  return (
-    DEPLOY_ROUTE.test(req.url) ||
-    (req.method === 'POST' && DEPLOY_REST_ROUTE.test(req.url)) ||
-    procedurePaths(req).some((p) => DEPLOY_PROCEDURES.includes(p))
-  );
+function isDeployRoute(req: FastifyRequest): boolean {
+  return DEPLOY_ROUTE.test(req.url) || (req.method === 'POST' && DEPLOY_REST_ROUTE.test(req.url));
 }
 
+/** The procedures a tRPC URL names (a batch names several, comma-separated). */
 function procedurePaths(req: FastifyRequest): string[] {
   const match = req.url.match(/^\/trpc\/([^?]+)/);
-  return match?.[1] ? decodeURIComponent(match[1]).split(',') : [];
+  if (!match?.[1]) return [];
+  try {
+    return decodeURIComponent(match[1]).split(',');
+  } catch {
+    return [];
+  }
+}
+
+/** A hop count as the trust function Fastify builds from one at runtime (its types lack the number form). */
+function trustProxyOption(
+  value: boolean | number | string,
+): boolean | string | ((addr: string, hop: number) => boolean) {
+  return typeof value === 'number' ? (_addr, hop) => hop < value : value;
+}
+
+/** The seed's limits unless the config changes them. */
+export function rateLimitsFromConfig(config: AppServices['config']): RateLimits {
+  return {
+    perHour: config.RATE_LIMIT_PER_HOUR,
+    perMinute: config.RATE_LIMIT_PER_MINUTE,
+    deployPerMinute: config.RATE_LIMIT_DEPLOY_PER_MINUTE,
+  };
 }
 
 export async function buildServer(options: BuildServerOptions): Promise<FastifyInstance> {
   const { services, logger } = options;
-  const limits = options.rateLimits ?? SEED_RATE_LIMITS;
+  const limits = options.rateLimits ?? rateLimitsFromConfig(services.config);
   const metrics: Metrics = createMetrics();
+  const bodyLimit = options.bodyLimitBytes ?? 1024 * 1024;
+  const uploadLimit = options.uploadLimitBytes ?? 1024 * 1024;
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    bodyLimit: options.bodyLimitBytes ?? 1024 * 1024,
+    bodyLimit,
     routerOptions: { maxParamLength: 5000 },
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     },
-    trustProxy: false,
+    // Behind a reverse proxy, TRUST_PROXY makes `req.ip` (the rate-limit key) the real client's address.
+    trustProxy: trustProxyOption(services.config.TRUST_PROXY),
   });
 
   app.addHook('onRequest', async (req, reply) => {
@@ -133,40 +161,78 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
         }
       : {}),
   });
+  // The client key is looked up once per request, however many calls a batch holds.
+  const clientKeys = new WeakMap<FastifyRequest, string>();
+  const keyOf = (req: FastifyRequest) => {
+    const known = clientKeys.get(req);
+    if (known !== undefined) return known;
+    const key = clientKey(services, req);
+    clientKeys.set(req, key);
+    return key;
+  };
   const budget = (max: number, timeWindow: string, label: string, prefix: string) => ({
     max,
     label,
-    check: app.createRateLimit({
-      max,
-      timeWindow,
-      keyGenerator: (req) => `${prefix}:${clientKey(services, req)}`,
-    }),
+    check: app.createRateLimit({ max, timeWindow, keyGenerator: (req) => `${prefix}:${keyOf(req)}` }),
   });
   const perHour = budget(limits.perHour, '1 hour', 'hour', 'h');
   const perMinute = budget(limits.perMinute, '1 minute', 'minute', 'm');
   const deploys = budget(limits.deployPerMinute, '1 minute', 'minute on deploy', 'd');
-  const enforceRateLimits = async (req: FastifyRequest, reply: FastifyReply) => {
-    const applicable = isDeploy(req) ? [perHour, perMinute, deploys] : [perHour, perMinute];
-    for (const limit of applicable) {
+  // One client's spends run one at a time: the in-memory store hands every caller the same mutable
+  // counter, so the calls of a batch, checked at once, would all read the final count.
+  const spending = new Map<string, Promise<unknown>>();
+  const spend = (req: FastifyRequest, deploy: boolean): Promise<RateLimitRefusal | null> => {
+    const key = keyOf(req);
+    const turn = (spending.get(key) ?? Promise.resolve()).then(() => spendNow(req, deploy));
+    const settled = turn.catch(() => {});
+    spending.set(key, settled);
+    void settled.then(() => {
+      if (spending.get(key) === settled) spending.delete(key);
+    });
+    return turn;
+  };
+  /** Spends one unit of each budget that applies; the first one exceeded, or null when all allow it. */
+  const spendNow = async (req: FastifyRequest, deploy: boolean): Promise<RateLimitRefusal | null> => {
+    for (const limit of deploy ? [perHour, perMinute, deploys] : [perHour, perMinute]) {
       const result = await limit.check(req);
       if (result.isAllowed || !result.isExceeded) continue;
-      return reply
-        .status(429)
-        .header('retry-after', result.ttlInSeconds)
-        .header('x-ratelimit-limit', limit.max)
-        .header('x-ratelimit-remaining', 0)
-        .header('x-ratelimit-reset', result.ttlInSeconds)
-        .send({
-          statusCode: 429,
-          error: 'Too Many Requests',
-          message: `Rate limit exceeded: ${limit.max} requests per ${limit.label}; retry in ${result.ttlInSeconds} s`,
-          retryAfterSeconds: result.ttlInSeconds,
-        });
+      const retryAfterSeconds = result.ttlInSeconds;
+      return {
+        retryAfterSeconds,
+        headers: {
+          'retry-after': retryAfterSeconds,
+          'x-ratelimit-limit': limit.max,
+          'x-ratelimit-remaining': 0,
+          'x-ratelimit-reset': retryAfterSeconds,
+        },
+        message: `Rate limit exceeded: ${limit.max} requests per ${limit.label}; retry in ${retryAfterSeconds} s`,
+      };
     }
+    return null;
+  };
+  // tRPC calls are counted one by one as they run (a batch of 25 spends 25); this hook counts the
+  // REST routes, and a tRPC request naming an unknown procedure once, so probing is not free.
+  const enforceRateLimits = async (req: FastifyRequest, reply: FastifyReply) => {
+    const procedures = procedurePaths(req);
+    if (procedures.length > 0 && procedures.every((p) => p in appRouter._def.procedures)) return;
+    const refusal = await spend(req, isDeployRoute(req));
+    if (!refusal) return;
+    return reply.status(429).headers(refusal.headers).send({
+      statusCode: 429,
+      error: 'Too Many Requests',
+      message: refusal.message,
+      retryAfterSeconds: refusal.retryAfterSeconds,
+    });
+  };
+  const spendOnCall = (req: FastifyRequest, reply: FastifyReply) => async (procedure: string) => {
+    const refusal = await spend(req, DEPLOY_PROCEDURES.includes(procedure));
+    if (!refusal) return;
+    reply.headers(refusal.headers);
+    throw new RateLimitedError(refusal.message, refusal.retryAfterSeconds);
   };
 
   await app.register(multipart, {
-    limits: { fileSize: options.uploadLimitBytes ?? 1024 * 1024, files: 1, fields: 10, fieldSize: 4096 },
+    limits: { fileSize: uploadLimit, files: 1, fields: 10, fieldSize: 4096 },
   });
 
   app.get('/health', async (req, reply) => {
@@ -197,6 +263,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   // API scope: rate-limited, tRPC under /trpc and the REST upload routes beside it.
   await app.register(async (api) => {
     api.addHook('onRequest', enforceRateLimits);
+    api.addHook('onRequest', refuseUnboundedBodies({ jsonBytes: bodyLimit, uploadBytes: uploadLimit }));
     // The REST upload routes are privileged writes: each leaves an audit record, as mutations do.
     // Recorded before the answer leaves (onSend), so whoever reads the audit next already sees it.
     api.addHook('onSend', async (req, reply, payload) => {
@@ -219,7 +286,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       prefix: '/trpc',
       trpcOptions: {
         router: appRouter,
-        createContext: createContextFactory(services, metrics),
+        createContext: createContextFactory(services, metrics, spendOnCall),
         maxBatchSize: 25,
         onError({ error, path, req }) {
           if (error.code === 'INTERNAL_SERVER_ERROR') {

@@ -162,7 +162,7 @@ export async function createServices({
       miners: createDeploymentMinerDirectory(deployments),
       fanOut: fanOutPool.fanOut,
       judge,
-      progress: createProgressHub(),
+      progress: createProgressHub({ subscriberBuffer: config.PROGRESS_SUBSCRIBER_BUFFER }),
       redis,
       async close() {
         // Last opened, first closed: workers stop before the database they write to.

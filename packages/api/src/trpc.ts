@@ -28,6 +28,18 @@ export interface Context {
   badToken: boolean;
   log: Logger;
   requestId: string;
+  /** Spends the caller's rate-limit budgets on one call (HTTP only); throws RateLimitedError when spent. */
+  spendRateLimit?: (procedure: string) => Promise<void>;
+}
+
+/** A call refused by a rate limit; its error data says when to retry. */
+export class RateLimitedError extends TRPCError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super({ code: 'TOO_MANY_REQUESTS', message });
+  }
 }
 
 export function bearerFrom(header: string | string[] | undefined): string | undefined {
@@ -46,11 +58,25 @@ export function resolveCaller(
   return { caller: principal, badToken: false };
 }
 
-export function createContextFactory(services: AppServices, metrics?: Metrics) {
+export function createContextFactory(
+  services: AppServices,
+  metrics?: Metrics,
+  rateLimiter?: (
+    req: CreateFastifyContextOptions['req'],
+    res: CreateFastifyContextOptions['res'],
+  ) => Context['spendRateLimit'],
+) {
   // Tokens are accepted only in the Authorization header: a token in a URL would end up in logs.
-  return ({ req }: CreateFastifyContextOptions): Context => {
+  return ({ req, res }: CreateFastifyContextOptions): Context => {
     const secret = bearerFrom(req.headers.authorization);
-    return { services, metrics, ...resolveCaller(services, secret), log: req.log, requestId: String(req.id) };
+    return {
+      services,
+      metrics,
+      ...resolveCaller(services, secret),
+      log: req.log,
+      requestId: String(req.id),
+      ...(rateLimiter ? { spendRateLimit: rateLimiter(req, res) } : {}),
+    };
   };
 }
 
@@ -79,11 +105,17 @@ const trpcWithMeta = initTRPC.context<Context>().meta<OpenApiMeta>();
 const t = trpcWithMeta.create({
   transformer: superjson,
   isDev: false,
+  // Keep-alives on idle progress streams, so proxies do not cut them; a client that hears nothing
+  // for 30 s reconnects (with its last event id).
+  sse: { ping: { enabled: true, intervalMs: 10_000 }, client: { reconnectAfterInactivityMs: 30_000 } },
   errorFormatter({ shape, error }) {
     const { stack: _stack, ...data } = shape.data;
     if (error.code === 'BAD_REQUEST' && error.cause instanceof ZodError) {
       const described = describeZodError(error.cause);
       return { ...shape, message: described.message, data: { ...data, issues: described.issues } };
+    }
+    if (error instanceof RateLimitedError) {
+      return { ...shape, data: { ...data, retryAfterSeconds: error.retryAfterSeconds } };
     }
     return { ...shape, data };
   },
@@ -110,7 +142,13 @@ const observe = t.middleware(async ({ ctx, path, type, next }) => {
   return result;
 });
 
-export const publicProcedure = t.procedure.use(observe).use(mapErrors);
+// Each call of a batch is counted on its own, so a batch of 25 spends 25 of the caller's budget.
+const rateLimit = t.middleware(async ({ ctx, path, next }) => {
+  await ctx.spendRateLimit?.(path);
+  return next();
+});
+
+export const publicProcedure = t.procedure.use(observe).use(rateLimit).use(mapErrors);
 
 function requireRole(role: Role) {
   return t.middleware(({ ctx, next }) => {

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { startTestServer, type TestServer } from '@tensornode/api/testing';
+import { startFluenceStandIn } from '@tensornode/core/testkit';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTensorNodeClient, errorCode, type TRPCClientError } from '../src/index.ts';
@@ -116,9 +118,16 @@ describe('rate limits', () => {
     }
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
     expect(Number(last!.headers['retry-after'])).toBeGreaterThan(0);
-    const body = (await last!.body.json()) as { message: string; retryAfterSeconds: number };
-    expect(body.message).toMatch(/Rate limit exceeded: 5 requests per minute/);
-    expect(body.retryAfterSeconds).toBeGreaterThan(0);
+    // A tRPC call is refused as a tRPC error, so the typed client reads its code and message.
+    const body = (await last!.body.json()) as {
+      error: { json: { message: string; data: { code: string; retryAfterSeconds: number } } };
+    };
+    expect(body.error.json.message).toMatch(/Rate limit exceeded: 5 requests per minute/);
+    expect(body.error.json.data).toMatchObject({
+      code: 'TOO_MANY_REQUESTS',
+      retryAfterSeconds: expect.any(Number),
+    });
+    expect(body.error.json.data.retryAfterSeconds).toBeGreaterThan(0);
 
     // Health probes for orchestrators are not rate-limited.
     expect((await request(`${server.url}/health`)).statusCode).toBe(200);
@@ -133,6 +142,65 @@ describe('rate limits', () => {
       headers: { authorization: `Bearer ${server.tokenFor('viewer')}` },
     });
     expect(other.statusCode).toBe(200);
+  });
+
+  it('counts each call of a batch: in a batch of 25 vms.deploy calls the 11th gets 429 (seed limits)', {
+    timeout: 30_000,
+  }, async () => {
+    const apiKey = randomBytes(24).toString('hex');
+    const fluence = await startFluenceStandIn({ apiKey, capacity: 40 });
+    try {
+      // No rateLimits option: the limits come from the config, whose defaults are the seed's.
+      server = await startTestServer({
+        env: { VM_PROVIDER: 'fluence', FLUENCE_API_KEY: apiKey, FLUENCE_API_URL: fluence.url },
+        startJobs: false,
+      });
+      const admin = createTensorNodeClient({ url: server.url, token: server.tokenFor('admin') });
+      await admin.keys.generate.mutate();
+      const requests: string[] = [];
+      const operator = createTensorNodeClient({
+        url: server.url,
+        token: server.tokenFor('operator'),
+        fetch: (input, init) => {
+          requests.push(new URL(String(input)).pathname);
+          return fetch(input, init);
+        },
+      });
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 25 }, (_, i) =>
+          operator.vms.deploy.mutate({ instances: 1, walletAddress: `0.0.${9000 + i}` }),
+        ),
+      );
+      expect(requests).toHaveLength(1); // one HTTP request carried all 25 calls
+      const codes = outcomes.map((o) => (o.status === 'fulfilled' ? 'OK' : errorCode(o.reason)));
+      expect(codes).toEqual([...Array(10).fill('OK'), ...Array(15).fill('TOO_MANY_REQUESTS')]);
+      const eleventh = (outcomes[10] as PromiseRejectedResult).reason as TRPCClientError<never>;
+      expect((eleventh.data as unknown as { httpStatus?: number }).httpStatus).toBe(429);
+      expect(eleventh.message).toMatch(/10 requests per minute on deploy/);
+      expect(fluence.vms()).toHaveLength(10); // nothing past the budget was rented
+    } finally {
+      await fluence.close();
+    }
+  });
+
+  it('TRUST_PROXY gives each client behind the proxy its own budget; without it the header is ignored', async () => {
+    const limits = { perMinute: 2, perHour: 1000, deployPerMinute: 2 };
+    const statusesFor = async (forwardedFor: string) => {
+      const res = await request(`${server!.url}/trpc/health.check`, {
+        headers: { 'x-forwarded-for': forwardedFor },
+      });
+      await res.body.dump();
+      return res.statusCode;
+    };
+    server = await startTestServer({ rateLimits: limits, env: { TRUST_PROXY: '127.0.0.1' } });
+    expect([await statusesFor('203.0.113.1'), await statusesFor('203.0.113.1')]).toEqual([200, 200]);
+    expect(await statusesFor('203.0.113.1')).toBe(429);
+    expect(await statusesFor('203.0.113.2')).toBe(200); // another client behind the same proxy
+    await server.stop();
+
+    server = await startTestServer({ rateLimits: limits });
+    expect([await statusesFor('203.0.113.1'), await statusesFor('203.0.113.2')]).toEqual([200, 200]);
+    expect(await statusesFor('203.0.113.3')).toBe(429); // a forged header buys no budget
   });
 
   it('counts Dockerfile builds against the deploy budget', async () => {

@@ -128,16 +128,23 @@ describe('validation over HTTP', () => {
   });
 
   it('scores a single answer on request', async () => {
-    const viewer = createTensorNodeClient({ url: server.url, token: server.tokenFor('viewer') });
+    const operator = createTensorNodeClient({ url: server.url, token: server.tokenFor('operator') });
     expect(
-      await viewer.scoring.evaluate.mutate({ truth: '1,234', candidate: 'So the total is 1234.' }),
+      await operator.scoring.evaluate.mutate({ truth: '1,234', candidate: 'So the total is 1234.' }),
     ).toMatchObject({
       score: 100,
       method: 'heuristic',
     });
-    const hedged = await viewer.scoring.evaluate.mutate({ truth: '42', candidate: 'It is 41, 42 or 43.' });
+    const hedged = await operator.scoring.evaluate.mutate({ truth: '42', candidate: 'It is 41, 42 or 43.' });
     expect(hedged.score).toBeLessThanOrEqual(20);
-    const llm = await viewer.scoring.evaluate.mutate({ truth: '42', candidate: '42', method: 'llm' });
+    const llm = await operator.scoring.evaluate.mutate({ truth: '42', candidate: '42', method: 'llm' });
     expect(llm).toMatchObject({ method: 'heuristic', fallback: true, reason: 'llm_not_configured' });
+
+    // A viewer may not spend the judge's budget.
+    const viewer = createTensorNodeClient({ url: server.url, token: server.tokenFor('viewer') });
+    const refused = await viewer.scoring.evaluate
+      .mutate({ truth: '42', candidate: '42' })
+      .catch((e: unknown) => e);
+    expect(errorCode(refused)).toBe('FORBIDDEN');
   });
 });

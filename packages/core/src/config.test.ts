@@ -32,6 +32,22 @@ describe('configuration', () => {
     });
   });
 
+  it("keeps the seed's rate limits and no proxy trust by default; both configurable", () => {
+    expect(parseConfig({})).toMatchObject({
+      RATE_LIMIT_PER_HOUR: 1000,
+      RATE_LIMIT_PER_MINUTE: 100,
+      RATE_LIMIT_DEPLOY_PER_MINUTE: 10,
+      TRUST_PROXY: false,
+    });
+    expect(parseConfig({ RATE_LIMIT_PER_MINUTE: '500', TRUST_PROXY: 'true' })).toMatchObject({
+      RATE_LIMIT_PER_MINUTE: 500,
+      TRUST_PROXY: true,
+    });
+    expect(parseConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2);
+    expect(parseConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).TRUST_PROXY).toBe('10.0.0.0/8, 127.0.0.1');
+    expect(() => parseConfig({ RATE_LIMIT_DEPLOY_PER_MINUTE: '0' })).toThrow(/RATE_LIMIT_DEPLOY_PER_MINUTE/);
+  });
+
   it('switches real backends on by credentials', () => {
     const config = parseConfig({
       FLUENCE_API_KEY: 'k'.repeat(32),

@@ -25,6 +25,18 @@ export const configSchema = z
       z.string().min(20, 'must be at least 20 characters').optional(),
     ),
     WEB_PORT: port.default(3001),
+    /** Requests per client (token, else address): the seed's 1000/hour, 100/minute, 10/minute on deploys. */
+    RATE_LIMIT_PER_HOUR: positiveInt.default(1000),
+    RATE_LIMIT_PER_MINUTE: positiveInt.default(100),
+    RATE_LIMIT_DEPLOY_PER_MINUTE: positiveInt.default(10),
+    /** Fastify's trustProxy: false, true, a hop count, or proxy addresses/CIDRs, comma-separated. */
+    TRUST_PROXY: z
+      .string()
+      .trim()
+      .default('false')
+      .transform((v): boolean | number | string =>
+        v === 'true' ? true : v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v,
+      ),
 
     VM_PROVIDER: z.enum(['local', 'fluence']).optional(),
     FLUENCE_API_KEY: optionalString,
@@ -42,12 +54,18 @@ export const configSchema = z
     /** Worker threads for rounds of 4,000+ miners; unset: one per CPU (at most 4), none on one CPU. */
     VALIDATION_THREADS: z.coerce.number().int().min(0).max(64).optional(),
     MINER_MAX_RESPONSE_BYTES: positiveInt.default(64 * 1024),
+    /** Round progress streams (`validation.onProgress`) one API token may hold open at once. */
+    PROGRESS_STREAMS_PER_TOKEN: positiveInt.default(5),
+    /** Events a progress stream may fall behind by before it is dropped (it resumes by event id). */
+    PROGRESS_SUBSCRIBER_BUFFER: positiveInt.default(500),
     SCORE_EMA_ALPHA: z.coerce.number().gt(0).max(1).default(0.1),
 
     OPENAI_API_KEY: optionalString,
     OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1'),
     SCORER_MODEL: z.string().default('gpt-4o-mini'),
     SCORER_CONCURRENCY: positiveInt.default(8),
+    /** Of those, the most `scoring.evaluate` calls may hold; rounds are served first. */
+    SCORER_EVALUATE_CONCURRENCY: positiveInt.default(1),
 
     HEDERA_NETWORK: z.enum(['testnet', 'mainnet', 'previewnet', 'devnet']).optional(),
     HEDERA_OPERATOR_ID: optionalString.pipe(hederaAccount.optional()),

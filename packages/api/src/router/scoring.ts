@@ -1,7 +1,7 @@
 import { scoreAnswer } from '@tensornode/core/scoring';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { viewerProcedure } from '../trpc.ts';
+import { operatorProcedure } from '../trpc.ts';
 
 export const scoringMethodSchema = z.enum(['heuristic', 'llm', 'auto']);
 
@@ -20,12 +20,13 @@ export const scoreResultSchema = z.object({
 });
 
 export const scoringRouter = {
-  evaluate: viewerProcedure
+  // Operator: each call may spend the LLM judge's budget; it waits behind rounds for the judge's slots.
+  evaluate: operatorProcedure
     .input(ZEvaluateInput)
     .output(scoreResultSchema)
     .mutation(({ ctx, input }) =>
       scoreAnswer(
-        { judge: ctx.services.judge, log: ctx.log },
+        { judge: ctx.services.judge, log: ctx.log, lane: 'evaluate' },
         { question: input.question, truth: input.truth, candidate: input.candidate },
         input.method,
       ),

@@ -14,6 +14,12 @@ import {
 import { schema } from '@tensornode/db';
 import { TRPCError, type TRPCRouterRecord, tracked } from '@trpc/server';
 import { z } from 'zod';
+import {
+  type ProgressRecord,
+  ReplayGapError,
+  SubscriberDroppedError,
+  TooManySubscriptionsError,
+} from '../progress-hub.ts';
 import { operatorProcedure, publicProcedure, viewerProcedure } from '../trpc.ts';
 import { scoringMethodSchema } from './scoring.ts';
 
@@ -143,18 +149,48 @@ export const validationRouter = {
     .output(roundWithAnswers)
     .query(({ ctx, input }) => getRound(ctx.services, input.roundId)),
 
+  // Each token holds at most PROGRESS_STREAMS_PER_TOKEN streams; a reader that falls too far behind
+  // is dropped with a reason and resumes from its last event id (tRPC's client sends it back).
   onProgress: viewerProcedure
     .input(z.object({ roundId: z.uuid().optional(), lastEventId: z.string().max(100).nullish() }).default({}))
-    .subscription(async function* ({ ctx, input, signal }) {
-      for await (const { id, event } of ctx.services.progress.subscribe({
-        signal,
-        lastEventId: input.lastEventId,
-      })) {
-        if (input.roundId && event.roundId !== input.roundId) continue;
-        yield tracked(id, event);
+    .subscription(({ ctx, input, signal }) => {
+      let records: AsyncIterableIterator<ProgressRecord>;
+      try {
+        records = ctx.services.progress.open({
+          ...(signal ? { signal } : {}),
+          lastEventId: input.lastEventId,
+          holder: ctx.caller.tokenId,
+          maxPerHolder: ctx.services.config.PROGRESS_STREAMS_PER_TOKEN,
+        });
+      } catch (error) {
+        throw progressError(error);
       }
+      return roundEvents(records, input.roundId);
     }),
 } satisfies TRPCRouterRecord;
+
+async function* roundEvents(records: AsyncIterableIterator<ProgressRecord>, roundId: string | undefined) {
+  try {
+    for await (const { id, event } of records) {
+      if (roundId && event.roundId !== roundId) continue;
+      yield tracked(id, event);
+    }
+  } catch (error) {
+    throw progressError(error);
+  } finally {
+    await records.return?.();
+  }
+}
+
+function progressError(error: unknown): unknown {
+  if (error instanceof TooManySubscriptionsError)
+    return new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message, cause: error });
+  if (error instanceof SubscriberDroppedError)
+    return new TRPCError({ code: 'TIMEOUT', message: error.message, cause: error });
+  if (error instanceof ReplayGapError)
+    return new TRPCError({ code: 'NOT_FOUND', message: error.message, cause: error });
+  return error;
+}
 
 export const minersRouter = {
   /**

@@ -1,5 +1,6 @@
 export type { HeuristicInput, HeuristicScore } from './heuristic.ts';
 export { scoreHeuristic } from './heuristic.ts';
+export type { JudgeLane } from './judge-slots.ts';
 export type { Judge, JudgeInput, LlmJudgeOptions } from './llm-judge.ts';
 export { createLlmJudge, judgeFromConfig, parseJudgeScore } from './llm-judge.ts';
 export type { ScoreAnswerInput, ScoreResult, ScoringContext, ScoringMethod } from './score-answer.ts';

@@ -233,6 +233,31 @@ describe('createLlmJudge against the OpenAI stand-in', () => {
     expect(standIn.requests).toHaveLength(12);
     expect(standIn.maxInFlight).toBe(3);
   });
+
+  it('serves waiting round answers before queued evaluate calls, which hold one slot at most', async () => {
+    standIn.script(...Array.from({ length: 6 }, () => ({ content: '50', delayMs: 60 })));
+    const j = judge({ concurrency: 2, evaluateConcurrency: 1 });
+    const ask = (candidate: string, lane: 'round' | 'evaluate') =>
+      j.score({ question, truth: '72', candidate }, { lane });
+    // Three evaluate calls arrive first, then a round's three answers.
+    const scores = await Promise.all([
+      ask('evaluate 1', 'evaluate'),
+      ask('evaluate 2', 'evaluate'),
+      ask('evaluate 3', 'evaluate'),
+      ask('round 1', 'round'),
+      ask('round 2', 'round'),
+      ask('round 3', 'round'),
+    ]);
+    expect(scores).toEqual(Array(6).fill(50));
+    const served = standIn.requests.map(
+      (_, i) => bodyOf(i).messages[1]!.content.match(/(evaluate|round) \d/)![0],
+    );
+    // Every round answer reaches the judge before the second and third evaluate calls.
+    const lastRound = Math.max(...['round 1', 'round 2', 'round 3'].map((c) => served.indexOf(c)));
+    expect(lastRound).toBeLessThan(served.indexOf('evaluate 2'));
+    expect(lastRound).toBeLessThan(served.indexOf('evaluate 3'));
+    expect(standIn.maxInFlight).toBe(2);
+  });
 });
 
 describe('scoreAnswer', () => {

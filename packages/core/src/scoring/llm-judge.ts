@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as wait } from 'node:timers/promises';
-import pLimit from 'p-limit';
 import { type Dispatcher, request } from 'undici';
 import type { Config } from '../config.ts';
 import { UpstreamError } from '../errors.ts';
+import { createJudgeSlots, type JudgeLane } from './judge-slots.ts';
 
 export interface JudgeInput {
   question: string;
@@ -13,7 +13,8 @@ export interface JudgeInput {
 
 /** Something that grades an answer 0–100 against the truth. */
 export interface Judge {
-  score(input: JudgeInput): Promise<number>;
+  /** `lane` defaults to `round`: rounds go before evaluate calls when slots are scarce. */
+  score(input: JudgeInput, options?: { lane?: JudgeLane }): Promise<number>;
 }
 
 export interface LlmJudgeOptions {
@@ -23,6 +24,8 @@ export interface LlmJudgeOptions {
   model: string;
   /** Most requests in flight at once. */
   concurrency: number;
+  /** Most of those `evaluate` calls may hold at once (rounds are served first). Default 1. */
+  evaluateConcurrency?: number;
   /** Deadline for one attempt (connect, headers and body). Default 30 s. */
   timeoutMs?: number;
   /** Retries after the first attempt on 429, 5xx and network errors. Default 3. */
@@ -195,7 +198,7 @@ export function createLlmJudge(options: LlmJudgeOptions): Judge {
     sleep = (ms: number) => wait(ms),
   } = options;
   const url = `${options.baseUrl.replace(/\/+$/, '')}/chat/completions`;
-  const limit = pLimit(Math.max(1, options.concurrency));
+  const slots = createJudgeSlots(options.concurrency, options.evaluateConcurrency ?? 1);
   const cache = new Map<string, Promise<number>>();
   const redact = (message: string) => (apiKey ? message.replaceAll(apiKey, '[redacted]') : message);
 
@@ -232,10 +235,10 @@ export function createLlmJudge(options: LlmJudgeOptions): Judge {
     }
   }
 
-  async function complete(input: JudgeInput): Promise<number> {
+  async function complete(input: JudgeInput, lane: JudgeLane): Promise<number> {
     const payload = JSON.stringify({ model, temperature: 0, max_tokens: 20, messages: judgeMessages(input) });
     for (let retries = 0; ; retries++) {
-      const result = await limit(() => attempt(payload));
+      const result = await slots(lane, () => attempt(payload));
       if (result.ok) return parseJudgeScore(result.content);
       if (!result.retry) throw result.error;
       if (retries >= maxRetries) {
@@ -254,7 +257,7 @@ export function createLlmJudge(options: LlmJudgeOptions): Judge {
   }
 
   return {
-    score(input) {
+    score(input, { lane = 'round' } = {}) {
       const key = createHash('sha256')
         .update(JSON.stringify([model, input.question, input.truth, input.candidate]))
         .digest('hex');
@@ -264,7 +267,7 @@ export function createLlmJudge(options: LlmJudgeOptions): Judge {
         cache.set(key, cached);
         return cached;
       }
-      const pending = complete(input);
+      const pending = complete(input, lane);
       cache.set(key, pending);
       if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
       // Failures are not remembered: the next call asks again.
@@ -278,7 +281,14 @@ export function createLlmJudge(options: LlmJudgeOptions): Judge {
 
 /** The judge the config describes, or undefined when no OpenAI key is set. */
 export function judgeFromConfig(
-  config: Pick<Config, 'OPENAI_API_KEY' | 'OPENAI_BASE_URL' | 'SCORER_MODEL' | 'SCORER_CONCURRENCY'>,
+  config: Pick<
+    Config,
+    | 'OPENAI_API_KEY'
+    | 'OPENAI_BASE_URL'
+    | 'SCORER_MODEL'
+    | 'SCORER_CONCURRENCY'
+    | 'SCORER_EVALUATE_CONCURRENCY'
+  >,
   options: Partial<LlmJudgeOptions> = {},
 ): Judge | undefined {
   if (!config.OPENAI_API_KEY) return undefined;
@@ -287,6 +297,7 @@ export function judgeFromConfig(
     apiKey: config.OPENAI_API_KEY,
     model: config.SCORER_MODEL,
     concurrency: config.SCORER_CONCURRENCY,
+    evaluateConcurrency: config.SCORER_EVALUATE_CONCURRENCY,
     ...options,
   });
 }

@@ -1,6 +1,7 @@
 import type { Logger } from '../context.ts';
 import { UpstreamError } from '../errors.ts';
 import { scoreHeuristic } from './heuristic.ts';
+import type { JudgeLane } from './judge-slots.ts';
 import type { Judge } from './llm-judge.ts';
 
 export type ScoringMethod = 'heuristic' | 'llm' | 'auto';
@@ -25,6 +26,8 @@ export interface ScoringContext {
   /** Present when an LLM judge is configured. */
   judge?: Judge;
   log?: Logger;
+  /** Who asks: `evaluate` calls wait behind rounds for the judge's slots. Default `round`. */
+  lane?: JudgeLane;
 }
 
 function shortCause(error: unknown): string {
@@ -60,11 +63,10 @@ export async function scoreAnswer(
     return { score: heuristic().score, method: 'heuristic', fallback: true, reason: 'llm_not_configured' };
   }
   try {
-    const score = await ctx.judge.score({
-      question: input.question ?? '',
-      truth: input.truth,
-      candidate: input.candidate,
-    });
+    const score = await ctx.judge.score(
+      { question: input.question ?? '', truth: input.truth, candidate: input.candidate },
+      { lane: ctx.lane ?? 'round' },
+    );
     return { score: Math.max(0, Math.min(100, Math.round(score))), method: 'llm' };
   } catch (error) {
     const cause = shortCause(error);

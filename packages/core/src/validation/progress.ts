@@ -30,7 +30,22 @@ export type RoundProgressEvent =
       reason: string | null;
     }
   | { type: 'stored'; roundId: string; payloadHash: string; ledgerStatus: RoundResult['ledgerStatus'] }
-  | { type: 'completed'; roundId: string; round: RoundResult };
+  | { type: 'completed'; roundId: string; summary: RoundCompletion };
+
+/**
+ * How a round ended, in a few numbers: the answers themselves (up to 10,000) are a
+ * `validation.round` query away, not pushed to every subscriber.
+ */
+export interface RoundCompletion {
+  roundId: string;
+  completedAt: Date;
+  minerCount: number;
+  answeredCount: number;
+  failedCount: number;
+  meanScore: number;
+  payloadHash: string;
+  ledgerStatus: RoundResult['ledgerStatus'];
+}
 
 export type RoundProgressType = RoundProgressEvent['type'];
 

@@ -163,7 +163,21 @@ describe('runValidationRound over stand-in miners of every behaviour', () => {
 
     // Progress: started first, completed last, one outcome and one score per miner, all for this round.
     expect(events[0]).toMatchObject({ type: 'started', minerCount: mix.length });
-    expect(events.at(-1)).toMatchObject({ type: 'completed', round: { id: round.id } });
+    // The last event sums the round up; it does not carry the answers.
+    expect(events.at(-1)).toEqual({
+      type: 'completed',
+      roundId: round.id,
+      summary: {
+        roundId: round.id,
+        completedAt: round.completedAt,
+        minerCount: round.minerCount,
+        answeredCount: round.answeredCount,
+        failedCount: round.minerCount - round.answeredCount,
+        meanScore: round.meanScore,
+        payloadHash: round.payloadHash,
+        ledgerStatus: round.ledgerStatus,
+      },
+    });
     expect(events.at(-2)).toMatchObject({ type: 'stored', payloadHash: round.payloadHash });
     expect(events.every((e) => e.roundId === round.id)).toBe(true);
     const outcomes = events.filter((e) => e.type === 'answered' || e.type === 'failed');

@@ -152,7 +152,20 @@ export async function runValidationRound(
     },
     'validation round completed',
   );
-  emit({ type: 'completed', roundId, round });
+  emit({
+    type: 'completed',
+    roundId,
+    summary: {
+      roundId,
+      completedAt: stored.completedAt,
+      minerCount: stored.minerCount,
+      answeredCount: stored.answeredCount,
+      failedCount: stored.minerCount - stored.answeredCount,
+      meanScore: stored.meanScore,
+      payloadHash: stored.payloadHash,
+      ledgerStatus: stored.ledgerStatus,
+    },
+  });
   return round;
 }
 
