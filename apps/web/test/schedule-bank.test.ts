@@ -1,8 +1,12 @@
-import { startTestServer, type TestServer } from '@tensornode/api/testing';
+import {
+  askMiners,
+  SCHEDULE_JOB,
+  type StandInMiners,
+  startStandInMiners,
+  startTestServer,
+  type TestServer,
+} from '@tensornode/api/testing';
 import { createTensorNodeClient } from '@tensornode/client';
-import { SCHEDULE_JOB } from '@tensornode/core/schedule';
-import { type StandInMiners, startStandInMiners } from '@tensornode/core/testkit';
-import { staticMinerDirectory } from '@tensornode/core/validation';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -34,11 +38,10 @@ beforeAll(async () => {
     // Miners must not echo the truth either, or the page would show it in their answers.
     correctAnswer: 'No idea.',
   });
-  const miners = staticMinerDirectory(
+  askMiners(
+    api.services,
     standIns.miners.map((m, i) => ({ ...m, minerAddress: `0.0.${4000 + i}` })),
   );
-  api.services.miners = miners;
-  api.services.schedule.miners = miners;
   const client = createTensorNodeClient({ url: api.url, token: api.tokenFor('admin') });
   await client.bank.import.mutate({
     fileName: 'secret.jsonl',
