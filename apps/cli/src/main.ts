@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerLedgerCommands } from './commands/ledger.ts';
 import { registerRewardCommands } from './commands/rewards.ts';
+import { registerScheduleCommands } from './commands/schedule.ts';
 import { registerTokenCommands } from './commands/tokens.ts';
 import { registerValidateCommand } from './commands/validate.ts';
 import { registerVmCommands } from './commands/vms.ts';
@@ -28,6 +29,7 @@ registerVmCommands(program);
 registerLedgerCommands(program);
 registerRewardCommands(program);
 registerValidateCommand(program);
+registerScheduleCommands(program);
 
 try {
   await program.parseAsync(process.argv);

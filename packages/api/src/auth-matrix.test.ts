@@ -46,6 +46,13 @@ const SPEC_ROLES: Record<string, Required> = {
   'auth.sessions.revoke': 'viewer', // sign-out ends the caller's own session
   'audit.list': 'admin',
   'vms.clearHostKey': 'admin', // not in the SPEC's abridged table: re-pin after a rebuild (issue 10 §10)
+  'bank.import': 'admin',
+  'bank.list': 'operator',
+  'bank.stats': 'viewer',
+  'bank.retire': 'admin',
+  'schedule.get': 'viewer',
+  'schedule.set': 'admin',
+  'rewards.epochs': 'viewer',
 };
 
 const RANK = { public: 0, viewer: 1, operator: 2, admin: 3 } as const;

@@ -1,12 +1,14 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { auditRouter } from './router/audit.ts';
 import { authRouter } from './router/auth.ts';
+import { bankRouter } from './router/bank.ts';
 import { deploymentsRouter } from './router/deployments.ts';
 import { dockerRouter } from './router/docker.ts';
 import { healthRouter } from './router/health.ts';
 import { keysRouter } from './router/keys.ts';
 import { ledgerRouter } from './router/ledger.ts';
 import { rewardsRouter } from './router/rewards.ts';
+import { scheduleRouter } from './router/schedule.ts';
 import { scoringRouter } from './router/scoring.ts';
 import { minersRouter, validationRouter } from './router/validation.ts';
 import { vmsRouter } from './router/vms.ts';
@@ -25,6 +27,8 @@ export const appRouter = createTRPCRouter({
   scoring: scoringRouter,
   miners: minersRouter,
   audit: auditRouter,
+  bank: bankRouter,
+  schedule: scheduleRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -109,6 +109,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const metrics: Metrics = createMetrics();
   const bodyLimit = options.bodyLimitBytes ?? 1024 * 1024;
   const uploadLimit = options.uploadLimitBytes ?? 1024 * 1024;
+  services.metricsRelay.attach(metrics);
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,

@@ -9,6 +9,7 @@ import {
   ensureAdminToken,
   type HealthProbe,
 } from '@tensornode/core';
+import { ensureStarterBank } from '@tensornode/core/bank';
 import {
   createDeploymentMinerDirectory,
   createVmListCache,
@@ -18,6 +19,7 @@ import {
 import { createJobRunner, type JobRunner, registerDeploymentJobs } from '@tensornode/core/jobs';
 import { sshKeyPath } from '@tensornode/core/keys';
 import { disabledLedgerHook, type RunningLedger, startEmbeddedLedger } from '@tensornode/core/ledger';
+import { registerScheduleJobs, type ScheduleContext, schedulerHealthProbe } from '@tensornode/core/schedule';
 import { type Judge, judgeFromConfig } from '@tensornode/core/scoring';
 import { createDeploymentHostKeyStore, createSshExecutor, type SshExecutor } from '@tensornode/core/ssh';
 import {
@@ -29,6 +31,7 @@ import {
 import { createVmProvider, type VmProvider } from '@tensornode/core/vms';
 import { type Database, type DatabaseHandle, openDatabase, pingDatabase } from '@tensornode/db';
 import { Redis } from 'ioredis';
+import { createMetricsRelay, type MetricsRelay } from './metrics.ts';
 import { createProgressHub, type ProgressHub } from './progress-hub.ts';
 
 /**
@@ -67,6 +70,10 @@ export interface AppServices {
   progress: ProgressHub;
   /** Shared state for several API instances (rate-limit budgets) when REDIS_URL is set. */
   redis: Redis | undefined;
+  /** What scheduled rounds run with (the same miners, ledger, judge and progress as `validation.run`). */
+  schedule: ScheduleContext;
+  /** Metrics of work outside requests (schedule, epochs, outbox), reported into the server's registry. */
+  metricsRelay: MetricsRelay;
   close(): Promise<void>;
 }
 
@@ -98,6 +105,8 @@ export async function createServices({
   const closers: (() => Promise<void> | void)[] = [() => database.close()];
   try {
     const adminBootstrap = ensureAdminToken({ db: database.db, config });
+    ensureStarterBank({ db: database.db, config, log });
+    const metricsRelay = createMetricsRelay();
     const vmProvider = createVmProvider(config, { db: database.db, log });
     closers.push(() => vmProvider.close());
     const vmCache = createVmListCache(vmProvider, config.VM_CACHE_TTL_MS);
@@ -114,12 +123,31 @@ export async function createServices({
     registerDeploymentJobs(jobs, deployments);
     closers.push(() => jobs.stop());
     if (startJobs) jobs.start();
-    const ledger = startLedger ? await startEmbeddedLedger(config, database.db, log) : null;
+    const ledger = startLedger
+      ? await startEmbeddedLedger(config, database.db, log, { metrics: metricsRelay.outbox })
+      : null;
     if (ledger) closers.push(() => ledger.close());
     const judge = judgeFromConfig(config);
     // Threads start with the first large round and stay until shutdown.
     const fanOutPool = createFanOutPool({ size: config.VALIDATION_THREADS });
     closers.push(() => fanOutPool.close());
+    const progress = createProgressHub({ subscriberBuffer: config.PROGRESS_SUBSCRIBER_BUFFER });
+    const miners = createDeploymentMinerDirectory(deployments);
+    const schedule: ScheduleContext = {
+      db: database.db,
+      config,
+      log: log.child({ component: 'schedule' }),
+      miners,
+      ledgerHook: ledger?.hook ?? disabledLedgerHook,
+      fanOut: fanOutPool.fanOut,
+      judge,
+      hooks: { onProgress: (event) => progress.publish(event) },
+      observer: metricsRelay.schedule,
+    };
+    registerScheduleJobs(jobs, schedule, () =>
+      ledger ? { db: database.db, config, log: schedule.log, ledger: ledger.ledger } : null,
+    );
+    const startedAt = new Date();
     const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
     if (redis) closers.push(() => redis.quit().then(() => undefined));
     const healthProbes: Record<string, HealthProbe> = {
@@ -135,6 +163,7 @@ export async function createServices({
       ledger: ledger ? cachedProbe(ledger.probe, UPSTREAM_PROBE_TTL_MS) : () => ({ status: 'disabled' }),
       // The judge is not called here: a health probe must not spend model tokens.
       scorer: () => ({ status: 'up', kind: judge ? `llm (${config.SCORER_MODEL})` : 'heuristic' }),
+      scheduler: schedulerHealthProbe({ db: database.db, config, log }, startedAt),
       ...(redis
         ? {
             redis: async () => {
@@ -149,7 +178,7 @@ export async function createServices({
       db: database.db,
       database,
       log,
-      startedAt: new Date(),
+      startedAt,
       adminBootstrap,
       healthProbes,
       vmProvider,
@@ -159,11 +188,13 @@ export async function createServices({
       jobs,
       ledger,
       ledgerHook: ledger?.hook ?? disabledLedgerHook,
-      miners: createDeploymentMinerDirectory(deployments),
+      miners,
       fanOut: fanOutPool.fanOut,
       judge,
-      progress: createProgressHub({ subscriberBuffer: config.PROGRESS_SUBSCRIBER_BUFFER }),
+      progress,
       redis,
+      schedule,
+      metricsRelay,
       async close() {
         // Last opened, first closed: workers stop before the database they write to.
         await closeAll(closers, log);

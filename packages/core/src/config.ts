@@ -59,6 +59,10 @@ export const configSchema = z
     /** Events a progress stream may fall behind by before it is dropped (it resumes by event id). */
     PROGRESS_SUBSCRIBER_BUFFER: positiveInt.default(500),
     SCORE_EMA_ALPHA: z.coerce.number().gt(0).max(1).default(0.1),
+    /** A bank question is not asked again within this many picks. */
+    BANK_REPEAT_WINDOW: z.coerce.number().int().min(0).default(100),
+    /** The schedule's interval on a database's first start; 0 creates it switched off. */
+    SCHEDULE_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
 
     OPENAI_API_KEY: optionalString,
     OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1'),
