@@ -25,7 +25,7 @@ export async function runApi(env: Record<string, string | undefined> = process.e
     throw error;
   }
   const logger = createLogger(config);
-  const services = await createServices({ config, log: logger });
+  const services = await createServices({ config, log: logger, demoNetwork: true });
   const app = await buildServer({ services, logger });
 
   closeWithGrace({ delay: 10_000, logger }, async ({ signal, err }) => {

@@ -9,6 +9,7 @@ import {
   ensureAdminToken,
   type HealthProbe,
 } from '@tensornode/core';
+import { type DemoNetworkOutcome, ensureDemoNetwork } from '@tensornode/core/demo';
 import {
   createDeploymentMinerDirectory,
   createVmListCache,
@@ -67,6 +68,8 @@ export interface AppServices {
   progress: ProgressHub;
   /** Shared state for several API instances (rate-limit budgets) when REDIS_URL is set. */
   redis: Redis | undefined;
+  /** The demo network being made or kept (started with `demoNetwork: true`); null otherwise. */
+  demoNetwork: Promise<DemoNetworkOutcome> | null;
   close(): Promise<void>;
 }
 
@@ -79,6 +82,8 @@ export interface CreateServicesOptions {
   startJobs?: boolean;
   /** Start the ledger (default true: Hedera when configured, else the in-process devnet). */
   startLedger?: boolean;
+  /** Make (first start) or keep the demo network on embedded defaults; the start path passes true. */
+  demoNetwork?: boolean;
 }
 
 const UPSTREAM_PROBE_TTL_MS = 5000;
@@ -93,6 +98,7 @@ export async function createServices({
   databasePath,
   startJobs = true,
   startLedger = true,
+  demoNetwork = false,
 }: CreateServicesOptions): Promise<AppServices> {
   const database = openDatabase({ path: databasePath ?? databaseFile(config) });
   const closers: (() => Promise<void> | void)[] = [() => database.close()];
@@ -144,6 +150,9 @@ export async function createServices({
           }
         : {}),
     };
+    // In the background: the API answers while the demo miners start; shutdown stops it between steps.
+    const demo = demoNetwork ? startDemoNetwork({ deployments, ledger: ledger?.ledger ?? null }, log) : null;
+    if (demo) closers.push(demo.stop);
     return {
       config,
       db: database.db,
@@ -164,6 +173,7 @@ export async function createServices({
       judge,
       progress: createProgressHub(),
       redis,
+      demoNetwork: demo?.outcome ?? null,
       async close() {
         // Last opened, first closed: workers stop before the database they write to.
         await closeAll(closers, log);
@@ -173,6 +183,25 @@ export async function createServices({
     await closeAll(closers, log);
     throw error;
   }
+}
+
+function startDemoNetwork(
+  ctx: { deployments: DeploymentContext; ledger: RunningLedger['ledger'] | null },
+  log: CoreLogger,
+) {
+  const controller = new AbortController();
+  const outcome = ensureDemoNetwork({ ...ctx, signal: controller.signal });
+  const settled = outcome.catch((error) => {
+    if (!controller.signal.aborted)
+      log.error({ err: error }, 'demo network failed; the next start resumes it');
+  });
+  return {
+    outcome,
+    async stop() {
+      controller.abort();
+      await settled;
+    },
+  };
 }
 
 /**

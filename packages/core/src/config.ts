@@ -61,6 +61,11 @@ export const configSchema = z
     DEVNET_PORT: port.default(0),
     DEVNET_MIRROR_PORT: port.default(0),
 
+    /** Local miners deployed on a first start on embedded defaults (0: none); never on Fluence or Hedera. */
+    DEMO_MINERS: z.coerce.number().int().min(0).max(16).default(3),
+    /** Seconds between the demo network's scheduled rounds. */
+    DEMO_SCHEDULE_INTERVAL: positiveInt.default(60),
+
     GITHUB_TOKEN: optionalString,
     REDIS_URL: optionalString.pipe(z.url().optional()),
   })
