@@ -1,4 +1,5 @@
 import { type Config, ConfigError } from '@tensornode/core';
+import type { DemoNetworkOutcome } from '@tensornode/core/demo';
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from './env.ts';
@@ -46,7 +47,17 @@ export async function runApi(env: Record<string, string | undefined> = process.e
     process.exit(1);
   }
   printBanner(address, services);
+  void services.demoNetwork?.then(printDemoNetwork, () => {});
   return { app, services, address };
+}
+
+function printDemoNetwork(outcome: DemoNetworkOutcome): void {
+  if (outcome.kind === 'off') return;
+  const accounts = outcome.miners.map((m) => m.accountId).join(', ');
+  const rounds = outcome.scheduleEnabled ? 'validated on the schedule' : 'no schedule on';
+  process.stderr.write(
+    `\nDemo network ${outcome.kind === 'created' ? 'ready' : 'kept'}: ${outcome.miners.length} local miners (accounts ${accounts}), ${rounds}. DEMO_MINERS=0 on a fresh DATA_DIR starts without it.\n\n`,
+  );
 }
 
 function printBanner(address: string, services: AppServices): void {
