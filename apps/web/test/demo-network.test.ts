@@ -19,7 +19,7 @@ beforeAll(async () => {
     database: 'file',
     ledger: true,
     demoNetwork: true,
-    env: { DEMO_SCHEDULE_INTERVAL: '2' },
+    env: { SCHEDULE_INTERVAL_SECONDS: '2' },
     rateLimits: { perMinute: 100_000, perHour: 100_000, deployPerMinute: 1_000 },
   });
   [web, browser] = await Promise.all([startDashboard(api.url), launchChromium()]);

@@ -42,6 +42,13 @@ const SPEC_ROLES: Record<string, Required> = {
   'auth.tokens.revoke': 'admin',
   'keys.generate': 'admin',
   'keys.public': 'viewer',
+  'bank.import': 'admin',
+  'bank.list': 'operator',
+  'bank.stats': 'viewer',
+  'bank.retire': 'admin',
+  'schedule.get': 'viewer',
+  'schedule.set': 'admin',
+  'rewards.epochs': 'viewer',
 };
 
 const RANK = { public: 0, viewer: 1, operator: 2, admin: 3 } as const;

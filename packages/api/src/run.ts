@@ -54,7 +54,9 @@ export async function runApi(env: Record<string, string | undefined> = process.e
 function printDemoNetwork(outcome: DemoNetworkOutcome): void {
   if (outcome.kind === 'off') return;
   const accounts = outcome.miners.map((m) => m.accountId).join(', ');
-  const rounds = outcome.scheduleEnabled ? 'validated on the schedule' : 'no schedule on';
+  const rounds = outcome.scheduleEnabled
+    ? 'asked by the validation schedule (its first round now)'
+    : 'the validation schedule is off';
   process.stderr.write(
     `\nDemo network ${outcome.kind === 'created' ? 'ready' : 'kept'}: ${outcome.miners.length} local miners (accounts ${accounts}), ${rounds}. DEMO_MINERS=0 on a fresh DATA_DIR starts without it.\n\n`,
   );

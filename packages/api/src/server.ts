@@ -73,6 +73,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   const { services, logger } = options;
   const limits = options.rateLimits ?? SEED_RATE_LIMITS;
   const metrics: Metrics = createMetrics();
+  services.metricsRelay.attach(metrics);
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,

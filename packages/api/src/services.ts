@@ -9,7 +9,8 @@ import {
   ensureAdminToken,
   type HealthProbe,
 } from '@tensornode/core';
-import { type DemoNetworkOutcome, ensureDemoNetwork } from '@tensornode/core/demo';
+import { ensureStarterBank } from '@tensornode/core/bank';
+import { type DemoNetworkContext, type DemoNetworkOutcome, ensureDemoNetwork } from '@tensornode/core/demo';
 import {
   createDeploymentMinerDirectory,
   createVmListCache,
@@ -19,6 +20,7 @@ import {
 import { createJobRunner, type JobRunner, registerDeploymentJobs } from '@tensornode/core/jobs';
 import { sshKeyPath } from '@tensornode/core/keys';
 import { disabledLedgerHook, type RunningLedger, startEmbeddedLedger } from '@tensornode/core/ledger';
+import { registerScheduleJobs, type ScheduleContext, schedulerHealthProbe } from '@tensornode/core/schedule';
 import { type Judge, judgeFromConfig } from '@tensornode/core/scoring';
 import { createDeploymentHostKeyStore, createSshExecutor, type SshExecutor } from '@tensornode/core/ssh';
 import {
@@ -30,6 +32,7 @@ import {
 import { createVmProvider, type VmProvider } from '@tensornode/core/vms';
 import { type Database, type DatabaseHandle, openDatabase, pingDatabase } from '@tensornode/db';
 import { Redis } from 'ioredis';
+import { createMetricsRelay, type MetricsRelay } from './metrics.ts';
 import { createProgressHub, type ProgressHub } from './progress-hub.ts';
 
 /**
@@ -70,6 +73,10 @@ export interface AppServices {
   redis: Redis | undefined;
   /** The demo network being made or kept (started with `demoNetwork: true`); null otherwise. */
   demoNetwork: Promise<DemoNetworkOutcome> | null;
+  /** What scheduled rounds run with (the same miners, ledger, judge and progress as `validation.run`). */
+  schedule: ScheduleContext;
+  /** Metrics of work outside requests (schedule, epochs, outbox), reported into the server's registry. */
+  metricsRelay: MetricsRelay;
   close(): Promise<void>;
 }
 
@@ -104,6 +111,8 @@ export async function createServices({
   const closers: (() => Promise<void> | void)[] = [() => database.close()];
   try {
     const adminBootstrap = ensureAdminToken({ db: database.db, config });
+    ensureStarterBank({ db: database.db, config, log });
+    const metricsRelay = createMetricsRelay();
     const vmProvider = createVmProvider(config, { db: database.db, log });
     closers.push(() => vmProvider.close());
     const vmCache = createVmListCache(vmProvider, config.VM_CACHE_TTL_MS);
@@ -120,12 +129,31 @@ export async function createServices({
     registerDeploymentJobs(jobs, deployments);
     closers.push(() => jobs.stop());
     if (startJobs) jobs.start();
-    const ledger = startLedger ? await startEmbeddedLedger(config, database.db, log) : null;
+    const ledger = startLedger
+      ? await startEmbeddedLedger(config, database.db, log, { metrics: metricsRelay.outbox })
+      : null;
     if (ledger) closers.push(() => ledger.close());
     const judge = judgeFromConfig(config);
     // Threads start with the first large round and stay until shutdown.
     const fanOutPool = createFanOutPool({ size: config.VALIDATION_THREADS });
     closers.push(() => fanOutPool.close());
+    const progress = createProgressHub();
+    const miners = createDeploymentMinerDirectory(deployments);
+    const schedule: ScheduleContext = {
+      db: database.db,
+      config,
+      log: log.child({ component: 'schedule' }),
+      miners,
+      ledgerHook: ledger?.hook ?? disabledLedgerHook,
+      fanOut: fanOutPool.fanOut,
+      judge,
+      hooks: { onProgress: (event) => progress.publish(event) },
+      observer: metricsRelay.schedule,
+    };
+    registerScheduleJobs(jobs, schedule, () =>
+      ledger ? { db: database.db, config, log: schedule.log, ledger: ledger.ledger } : null,
+    );
+    const startedAt = new Date();
     const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
     if (redis) closers.push(() => redis.quit().then(() => undefined));
     const healthProbes: Record<string, HealthProbe> = {
@@ -141,6 +169,7 @@ export async function createServices({
       ledger: ledger ? cachedProbe(ledger.probe, UPSTREAM_PROBE_TTL_MS) : () => ({ status: 'disabled' }),
       // The judge is not called here: a health probe must not spend model tokens.
       scorer: () => ({ status: 'up', kind: judge ? `llm (${config.SCORER_MODEL})` : 'heuristic' }),
+      scheduler: schedulerHealthProbe({ db: database.db, config, log }, startedAt),
       ...(redis
         ? {
             redis: async () => {
@@ -151,14 +180,16 @@ export async function createServices({
         : {}),
     };
     // In the background: the API answers while the demo miners start; shutdown stops it between steps.
-    const demo = demoNetwork ? startDemoNetwork({ deployments, ledger: ledger?.ledger ?? null }, log) : null;
+    const demo = demoNetwork
+      ? startDemoNetwork({ deployments, ledger: ledger?.ledger ?? null, jobs }, log)
+      : null;
     if (demo) closers.push(demo.stop);
     return {
       config,
       db: database.db,
       database,
       log,
-      startedAt: new Date(),
+      startedAt,
       adminBootstrap,
       healthProbes,
       vmProvider,
@@ -168,12 +199,14 @@ export async function createServices({
       jobs,
       ledger,
       ledgerHook: ledger?.hook ?? disabledLedgerHook,
-      miners: createDeploymentMinerDirectory(deployments),
+      miners,
       fanOut: fanOutPool.fanOut,
       judge,
-      progress: createProgressHub(),
+      progress,
       redis,
       demoNetwork: demo?.outcome ?? null,
+      schedule,
+      metricsRelay,
       async close() {
         // Last opened, first closed: workers stop before the database they write to.
         await closeAll(closers, log);
@@ -185,10 +218,7 @@ export async function createServices({
   }
 }
 
-function startDemoNetwork(
-  ctx: { deployments: DeploymentContext; ledger: RunningLedger['ledger'] | null },
-  log: CoreLogger,
-) {
+function startDemoNetwork(ctx: Omit<DemoNetworkContext, 'signal'>, log: CoreLogger) {
   const controller = new AbortController();
   const outcome = ensureDemoNetwork({ ...ctx, signal: controller.signal });
   const settled = outcome.catch((error) => {

@@ -43,6 +43,10 @@ export const configSchema = z
     VALIDATION_THREADS: z.coerce.number().int().min(0).max(64).optional(),
     MINER_MAX_RESPONSE_BYTES: positiveInt.default(64 * 1024),
     SCORE_EMA_ALPHA: z.coerce.number().gt(0).max(1).default(0.1),
+    /** A bank question is not asked again within this many picks. */
+    BANK_REPEAT_WINDOW: z.coerce.number().int().min(0).default(100),
+    /** The schedule's interval on a database's first start; 0 creates it switched off. */
+    SCHEDULE_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(60),
 
     OPENAI_API_KEY: optionalString,
     OPENAI_BASE_URL: z.url().default('https://api.openai.com/v1'),
@@ -63,8 +67,6 @@ export const configSchema = z
 
     /** Local miners deployed on a first start on embedded defaults (0: none); never on Fluence or Hedera. */
     DEMO_MINERS: z.coerce.number().int().min(0).max(16).default(3),
-    /** Seconds between the demo network's scheduled rounds. */
-    DEMO_SCHEDULE_INTERVAL: positiveInt.default(60),
 
     GITHUB_TOKEN: optionalString,
     REDIS_URL: optionalString.pipe(z.url().optional()),

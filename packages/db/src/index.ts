@@ -1,4 +1,5 @@
 export * from './client.ts';
+export * from './repositories/bank.ts';
 export * from './repositories/deployments.ts';
 export * from './repositories/jobs.ts';
 export * from './repositories/local-vms.ts';
@@ -6,8 +7,9 @@ export * from './repositories/miner-scores.ts';
 export * from './repositories/outbox.ts';
 export * from './repositories/rewards.ts';
 export * from './repositories/rounds.ts';
+export * from './repositories/schedule.ts';
 export * from './repositories/settings.ts';
 export * from './repositories/tokens.ts';
-export type { DeploymentStatus, OutboxStatus, Role } from './schema.ts';
+export type { DeploymentStatus, OutboxStatus, Role, RoundTrigger } from './schema.ts';
 export * as schema from './schema.ts';
 export { DEPLOYMENT_STATUSES, ROLES } from './schema.ts';

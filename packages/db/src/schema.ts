@@ -75,6 +75,9 @@ export const localVms = sqliteTable('local_vms', {
 export const SCORING_METHODS = ['heuristic', 'llm', 'auto'] as const;
 export const LEDGER_STATUSES = ['pending', 'submitted', 'confirmed', 'failed', 'disabled'] as const;
 
+export const ROUND_TRIGGERS = ['manual', 'schedule'] as const;
+export type RoundTrigger = (typeof ROUND_TRIGGERS)[number];
+
 export const validationRounds = sqliteTable(
   'validation_rounds',
   {
@@ -95,8 +98,15 @@ export const validationRounds = sqliteTable(
     ledgerRunningHash: text('ledger_running_hash'),
     ledgerTransactionId: text('ledger_transaction_id'),
     ledgerConsensusAt: text('ledger_consensus_at'),
+    /** Who started the round: a person through the API (`manual`) or the schedule. */
+    trigger: text('trigger', { enum: ROUND_TRIGGERS }).notNull().default('manual'),
+    /** The bank question asked, when the round was asked from the bank. */
+    questionId: integer('question_id'),
   },
-  (t) => [index('rounds_started_idx').on(t.startedAt)],
+  (t) => [
+    index('rounds_started_idx').on(t.startedAt),
+    index('rounds_trigger_idx').on(t.trigger, t.startedAt),
+  ],
 );
 
 export const minerAnswers = sqliteTable(
@@ -226,5 +236,54 @@ export const jobs = sqliteTable('jobs', {
 export const settings = sqliteTable('settings', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
+  updatedAt: createdAt(),
+});
+
+// ── Question bank and validation schedule (issue 11) ─────────────────────────────────────────────
+
+/** Questions the schedule asks. Truths leave this table only for admins and the scorer. */
+export const bankQuestions = sqliteTable(
+  'bank_questions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    prompt: text('prompt').notNull(),
+    /** The prompt normalised (case, whitespace, punctuation): two spellings of one question are one. */
+    promptKey: text('prompt_key').notNull().unique(),
+    truth: text('truth').notNull(),
+    tags: text('tags', { mode: 'json' }).$type<string[]>().notNull(),
+    /** Where it came from: `starter`, or the imported file's name. */
+    source: text('source').notNull(),
+    timesAsked: integer('times_asked').notNull().default(0),
+    lastAskedAt: integer('last_asked_at', { mode: 'timestamp_ms' }),
+    retiredAt: integer('retired_at', { mode: 'timestamp_ms' }),
+    createdAt: createdAt(),
+  },
+  (t) => [index('bank_pick_idx').on(t.retiredAt, t.lastAskedAt)],
+);
+
+export const SCHEDULE_ID = 1;
+
+/** The one validation schedule (row id 1), and where it stands. */
+export const validationSchedule = sqliteTable('validation_schedule', {
+  id: integer('id').primaryKey(),
+  enabled: integer('enabled', { mode: 'boolean' }).notNull(),
+  intervalSeconds: integer('interval_seconds').notNull(),
+  /** Miners asked per round; null asks every active miner. */
+  sample: integer('sample'),
+  /** Per-miner deadline; null uses VALIDATION_TIMEOUT_MS. */
+  timeoutMs: integer('timeout_ms'),
+  method: text('method', { enum: SCORING_METHODS }).notNull().default('auto'),
+  /** Close each UTC day's reward epoch after midnight; null follows the network's default. */
+  autoEpochs: integer('auto_epochs', { mode: 'boolean' }),
+  /** Where the rotating sample continues in the shuffled miner order. */
+  sampleCursor: integer('sample_cursor').notNull().default(0),
+  /** The tick the next round belongs to; rounds start on this grid, so the schedule does not drift. */
+  nextRoundAt: integer('next_round_at', { mode: 'timestamp_ms' }),
+  lastRoundId: text('last_round_id'),
+  lastRoundStartedAt: integer('last_round_started_at', { mode: 'timestamp_ms' }),
+  lastRoundCompletedAt: integer('last_round_completed_at', { mode: 'timestamp_ms' }),
+  lastError: text('last_error'),
+  /** Ticks that fell while a round was still running, so were not started. */
+  skippedTicks: integer('skipped_ticks').notNull().default(0),
   updatedAt: createdAt(),
 });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { publicProcedure } from '../trpc.ts';
 
 const serviceHealth = z.object({
-  status: z.enum(['up', 'down', 'disabled']),
+  status: z.enum(['up', 'degraded', 'down', 'disabled']),
   kind: z.string().optional(),
   error: z.string().optional(),
   latencyMs: z.number().optional(),

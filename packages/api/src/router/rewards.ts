@@ -1,8 +1,8 @@
 import { requireLedger } from '@tensornode/core/ledger';
-import { distributeRewards, EPOCH_PATTERN, previewRewards } from '@tensornode/core/rewards';
+import { distributeRewards, EPOCH_PATTERN, listEpochs, previewRewards } from '@tensornode/core/rewards';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { adminProcedure, operatorProcedure } from '../trpc.ts';
+import { adminProcedure, operatorProcedure, viewerProcedure } from '../trpc.ts';
 
 /** A UTC day, YYYY-MM-DD; core checks it is a real day and not in the future. */
 export const ZEpochInput = z.object({ epoch: z.string().regex(EPOCH_PATTERN, 'expected YYYY-MM-DD') });
@@ -39,4 +39,23 @@ export const rewardsRouter = {
     .mutation(({ ctx, input }) =>
       distributeRewards({ ...ctx.services, log: ctx.log, ledger: requireLedger(ctx.services).ledger }, input),
     ),
+  /** Epochs newest first, with their status and the rounds (by trigger) of their UTC day. */
+  epochs: viewerProcedure
+    .input(z.object({ limit: z.number().int().min(1).max(366).default(30) }).default({ limit: 30 }))
+    .output(
+      z.array(
+        z.object({
+          epoch: z.string(),
+          status: z.enum(['minting', 'minted', 'distributed']),
+          tokenId: z.string(),
+          emission: z.string(),
+          paid: z.number().int(),
+          unpaid: z.number().int(),
+          rounds: z.object({ manual: z.number().int(), schedule: z.number().int() }),
+          createdAt: z.date(),
+          completedAt: z.date().nullable(),
+        }),
+      ),
+    )
+    .query(({ ctx, input }) => listEpochs(ctx.services, input)),
 } satisfies TRPCRouterRecord;

@@ -1,4 +1,5 @@
 import { hederaAccountSchema } from '@tensornode/core';
+import { resolveRoundQuestion } from '@tensornode/core/bank';
 import {
   getRound,
   type LeaderboardEntry,
@@ -11,27 +12,52 @@ import {
   type RoundResult,
   runValidationRound,
 } from '@tensornode/core/validation';
-import { schema } from '@tensornode/db';
+import { type Role, schema } from '@tensornode/db';
 import { TRPCError, type TRPCRouterRecord, tracked } from '@trpc/server';
 import { z } from 'zod';
+import { recordRoundMetrics } from '../metrics.ts';
 import { operatorProcedure, publicProcedure, viewerProcedure } from '../trpc.ts';
 import { scoringMethodSchema } from './scoring.ts';
 
-export const ZRunRoundInput = z.object({
-  roundId: z.uuid().optional(),
-  prompt: z.string().trim().min(1).max(20_000),
-  truth: z.string().trim().min(1).max(10_000),
-  vmIds: z.array(z.string().min(1).max(200)).min(1).max(10_000).optional(),
-  timeoutMs: z.number().int().min(100).max(300_000).optional(),
-  method: scoringMethodSchema.optional(),
-});
+/** A round asks `prompt` with its `truth`, or a bank question: `questionId`, or `fromBank` for the next pick. */
+export const ZRunRoundInput = z
+  .object({
+    roundId: z.uuid().optional(),
+    prompt: z.string().trim().min(1).max(20_000).optional(),
+    truth: z.string().trim().min(1).max(10_000).optional(),
+    questionId: z.number().int().positive().optional(),
+    fromBank: z.literal(true).optional(),
+    vmIds: z.array(z.string().min(1).max(200)).min(1).max(10_000).optional(),
+    timeoutMs: z.number().int().min(100).max(300_000).optional(),
+    method: scoringMethodSchema.optional(),
+  })
+  .superRefine((input, ctx) => {
+    const sources = [
+      input.prompt !== undefined || input.truth !== undefined,
+      input.questionId !== undefined,
+      input.fromBank,
+    ];
+    if (sources.filter(Boolean).length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prompt'],
+        message: 'give prompt and truth, or questionId, or fromBank: true',
+      });
+      return;
+    }
+    if (sources[0] && input.prompt === undefined)
+      ctx.addIssue({ code: 'custom', path: ['prompt'], message: 'is required with truth' });
+    if (sources[0] && input.truth === undefined)
+      ctx.addIssue({ code: 'custom', path: ['truth'], message: 'is required with prompt' });
+  });
 
 // Output shapes. Each `satisfies` ties a schema to the core type it describes, and tRPC checks each
 // resolver's return against its schema, so the two cannot drift apart unnoticed.
 const roundRecord = z.object({
   id: z.string(),
   prompt: z.string(),
-  truth: z.string(),
+  /** Null when the round asked a bank question and the caller is not an admin. */
+  truth: z.string().nullable(),
   method: z.string(),
   startedAt: z.date(),
   completedAt: z.date(),
@@ -45,7 +71,9 @@ const roundRecord = z.object({
   ledgerRunningHash: z.string().nullable(),
   ledgerTransactionId: z.string().nullable(),
   ledgerConsensusAt: z.string().nullable(),
-}) satisfies z.ZodType<RoundPage['items'][number]>;
+  trigger: z.enum(schema.ROUND_TRIGGERS),
+  questionId: z.number().int().nullable(),
+}) satisfies z.ZodType<TruthHidden<RoundPage['items'][number]>>;
 
 const roundAnswer = z.object({
   vmId: z.string(),
@@ -61,12 +89,12 @@ const roundAnswer = z.object({
 
 const roundWithAnswers = roundRecord.extend({
   answers: z.array(roundAnswer),
-}) satisfies z.ZodType<RoundResult>;
+}) satisfies z.ZodType<TruthHidden<RoundResult>>;
 
 const roundPage = z.object({
   items: z.array(roundRecord),
   nextCursor: z.string().nullable(),
-}) satisfies z.ZodType<RoundPage>;
+}) satisfies z.ZodType<TruthHidden<RoundPage>>;
 
 const leaderboardEntry = z.object({
   minerAddress: z.string(),
@@ -83,12 +111,26 @@ const scorePoint = z.object({
   at: z.date(),
 }) satisfies z.ZodType<MinerScorePoint>;
 
+type TruthHidden<T> = T extends { items: (infer I)[] }
+  ? Omit<T, 'items'> & { items: TruthHidden<I>[] }
+  : Omit<T, 'truth'> & { truth: string | null };
+
+/** A bank question's truth is asked again later: only admins see it (manual rounds show theirs). */
+function hideBankTruth<R extends { truth: string; questionId: number | null }>(
+  round: R,
+  role: Role,
+): Omit<R, 'truth'> & { truth: string | null } {
+  return round.questionId !== null && role !== 'admin' ? { ...round, truth: null } : round;
+}
+
 export const validationRouter = {
   run: operatorProcedure
     .input(ZRunRoundInput)
     .output(roundWithAnswers)
     .mutation(async ({ ctx, input }) => {
       const { services } = ctx;
+      const { questionId, fromBank, prompt, truth, ...rest } = input;
+      const question = resolveRoundQuestion(services, { questionId, fromBank, prompt, truth });
       const round = await runValidationRound(
         {
           db: services.db,
@@ -99,14 +141,11 @@ export const validationRouter = {
           fanOut: services.fanOut,
           judge: services.judge,
         },
-        input,
+        { ...rest, ...question, trigger: 'manual' },
         { onProgress: (event) => services.progress.publish(event) },
       );
-      ctx.metrics?.validationRequests.inc();
-      for (const answer of round.answers) {
-        ctx.metrics?.minerAnswers.inc({ outcome: answer.ok ? 'answered' : (answer.reason ?? 'failed') });
-      }
-      return round;
+      if (ctx.metrics) recordRoundMetrics(ctx.metrics, round);
+      return hideBankTruth(round, ctx.caller.role);
     }),
 
   rounds: viewerProcedure
@@ -117,12 +156,15 @@ export const validationRouter = {
       }),
     )
     .output(roundPage)
-    .query(({ ctx, input }) => listRounds(ctx.services, input)),
+    .query(({ ctx, input }) => {
+      const page = listRounds(ctx.services, input);
+      return { ...page, items: page.items.map((r) => hideBankTruth(r, ctx.caller.role)) };
+    }),
 
   round: viewerProcedure
     .input(z.object({ roundId: z.uuid() }))
     .output(roundWithAnswers)
-    .query(({ ctx, input }) => getRound(ctx.services, input.roundId)),
+    .query(({ ctx, input }) => hideBankTruth(getRound(ctx.services, input.roundId), ctx.caller.role)),
 
   onProgress: viewerProcedure
     .input(z.object({ roundId: z.uuid().optional(), lastEventId: z.string().max(100).nullish() }).default({}))
@@ -132,7 +174,12 @@ export const validationRouter = {
         lastEventId: input.lastEventId,
       })) {
         if (input.roundId && event.roundId !== input.roundId) continue;
-        yield tracked(id, event);
+        yield tracked(
+          id,
+          event.type === 'completed'
+            ? { ...event, round: hideBankTruth(event.round, ctx.caller.role) }
+            : event,
+        );
       }
     }),
 } satisfies TRPCRouterRecord;

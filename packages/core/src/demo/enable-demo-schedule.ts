@@ -1,17 +1,24 @@
-import type { DeploymentContext } from '../deployments/context.ts';
+import { createScheduleRepository } from '@tensornode/db';
+import type { CoreContext } from '../context.ts';
+import type { JobRunner } from '../jobs/runner.ts';
+import { SCHEDULE_JOB } from '../schedule/index.ts';
+import { loadSchedule } from '../schedule/schedule.ts';
 
 /**
- * Turns on the validation schedule for the demo network: a round every `intervalSeconds` from the
- * starter bank over every miner, the first at once. Returns whether a schedule is now on.
+ * Points the validation schedule at the demo network once its miners are Active: the schedule
+ * (on by default, every SCHEDULE_INTERVAL_SECONDS, from the starter bank) asks its first round
+ * now rather than one interval after the tick that found no miner yet. A schedule switched off
+ * (SCHEDULE_INTERVAL_SECONDS=0 on the first start) stays off. Returns whether the schedule is on.
  */
-export async function enableDemoSchedule(
-  ctx: Pick<DeploymentContext, 'db' | 'config' | 'log'>,
-  input: { intervalSeconds: number },
-): Promise<boolean> {
-  // The persisted schedule (issue 11) is not in this build yet; the integrator wires it here.
-  ctx.log.warn(
-    { intervalSeconds: input.intervalSeconds },
-    'no validation schedule in this build: the demo network runs no rounds on its own',
-  );
-  return false;
+export function enableDemoSchedule(ctx: CoreContext & { jobs?: Pick<JobRunner, 'wake'> }): boolean {
+  const schedule = loadSchedule(ctx);
+  if (!schedule.enabled) {
+    ctx.log.info('the validation schedule is off: the demo miners are asked only when it is switched on');
+    return false;
+  }
+  if (schedule.lastRoundId === null) {
+    createScheduleRepository(ctx.db).recordProgress({ nextRoundAt: ctx.now?.() ?? new Date() });
+    ctx.jobs?.wake(SCHEDULE_JOB);
+  }
+  return true;
 }

@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createDeploymentRepository, type DatabaseHandle, openDatabase } from '@tensornode/db';
+import {
+  createDeploymentRepository,
+  createScheduleRepository,
+  type DatabaseHandle,
+  openDatabase,
+} from '@tensornode/db';
 import { type Devnet, startDevnet } from '@tensornode/devnet';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Config, parseConfig } from '../config.ts';
@@ -13,6 +18,7 @@ import { NotFoundError } from '../errors.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { devnetLedger } from '../ledger/testing.ts';
 import { createRewardToken } from '../rewards/reward-token.ts';
+import { SCHEDULE_JOB } from '../schedule/index.ts';
 import type { DeployRequest, Vm, VmProvider } from '../vms/provider.ts';
 import { DEMO_MINER_KEYS_FILE, readDemoNetworkState } from './demo-state.ts';
 import { demoNetworkOffReason, ensureDemoNetwork } from './ensure-demo-network.ts';
@@ -99,14 +105,33 @@ function deploymentContext(provider: VmProvider): DeploymentContext {
 }
 
 describe('ensureDemoNetwork', () => {
-  it('makes three miners on new devnet accounts holding the reward token, once; later starts keep them', {
+  it('makes three miners on new devnet accounts holding the reward token, once, and calls the first round now; later starts keep them', {
     timeout: 60_000,
   }, async () => {
     const { provider, deployed } = inMemoryProvider();
-    const created = await ensureDemoNetwork({ deployments: deploymentContext(provider), ledger });
+    // As at a start: the schedule's first tick found no miner and moved a whole interval on.
+    createScheduleRepository(handle.db).ensure({
+      enabled: true,
+      intervalSeconds: 60,
+      sample: null,
+      timeoutMs: null,
+      method: 'auto',
+      autoEpochs: null,
+    });
+    createScheduleRepository(handle.db).recordProgress({ nextRoundAt: new Date(Date.now() + 60_000) });
+    const woken: string[] = [];
+    const created = await ensureDemoNetwork({
+      deployments: deploymentContext(provider),
+      ledger,
+      jobs: { wake: (name) => woken.push(name) },
+    });
     expect(created.kind).toBe('created');
     if (created.kind !== 'created') return;
     expect(created.miners).toHaveLength(3);
+    // The schedule's first round is due now, and its job was told so.
+    expect(created.scheduleEnabled).toBe(true);
+    expect(createScheduleRepository(handle.db).get()?.nextRoundAt?.getTime()).toBeLessThanOrEqual(Date.now());
+    expect(woken).toEqual([SCHEDULE_JOB]);
 
     const deployments = createDeploymentRepository(handle.db).list({ status: 'active' });
     expect(deployments.map((d) => [d.minerAddress, d.instanceName, d.vmId])).toEqual(

@@ -4,8 +4,10 @@ import { allocateVm } from '../deployments/allocate-vm.ts';
 import type { DeploymentContext } from '../deployments/context.ts';
 import { listDeployments } from '../deployments/list-deployments.ts';
 import { NotFoundError } from '../errors.ts';
+import type { JobRunner } from '../jobs/runner.ts';
 import { type Ledger, LedgerError } from '../ledger/ledger.ts';
 import { findRewardTokenId } from '../rewards/reward-token.ts';
+import { loadSchedule } from '../schedule/schedule.ts';
 import type { VmProvider } from '../vms/provider.ts';
 import {
   type DemoNetworkState,
@@ -25,6 +27,8 @@ export interface DemoNetworkContext {
   signal?: AbortSignal;
   /** How long a demo miner may take to become Active. Default 90 s. */
   activeTimeoutMs?: number;
+  /** The job runner, woken so the schedule's first round starts as soon as the miners run. */
+  jobs?: Pick<JobRunner, 'wake'>;
 }
 
 export interface DemoMiner {
@@ -58,8 +62,8 @@ export function demoNetworkOffReason(
 
 /**
  * On a first start on embedded defaults: DEMO_MINERS local miners, each allocated to its own new
- * devnet account that is associated with the reward token (so epochs pay it), and the schedule
- * on, so rounds run with no further command. Every step is recorded as it completes (settings
+ * devnet account that is associated with the reward token (so epochs pay it), and the schedule's
+ * first round due at once, so rounds run with no further command. Every step is recorded as it completes (settings
  * `demo_network`), so a start cut short resumes and later starts keep the same network: nothing
  * is deployed or created twice. A database that already has deployments gets no demo network.
  */
@@ -77,7 +81,7 @@ export async function ensureDemoNetwork(ctx: DemoNetworkContext): Promise<DemoNe
   if (state?.completedAt) {
     const miners = state.miners.flatMap((m) => (m.vmId ? [{ ...m, vmId: m.vmId }] : []));
     log.info({ miners: miners.map((m) => m.accountId) }, 'demo network kept');
-    return { kind: 'kept', miners, scheduleEnabled: true };
+    return { kind: 'kept', miners, scheduleEnabled: loadSchedule({ db, config, log }).enabled };
   }
   if (!state) {
     if (listDeployments({ db }).length > 0) {
@@ -104,9 +108,7 @@ export async function ensureDemoNetwork(ctx: DemoNetworkContext): Promise<DemoNe
   });
   ctx.signal?.throwIfAborted();
 
-  const scheduleEnabled = await enableDemoSchedule(ctx.deployments, {
-    intervalSeconds: config.DEMO_SCHEDULE_INTERVAL,
-  });
+  const scheduleEnabled = enableDemoSchedule({ ...ctx.deployments, ...(ctx.jobs ? { jobs: ctx.jobs } : {}) });
   state.completedAt = new Date().toISOString();
   writeDemoNetworkState(db, state);
   const miners = state.miners.map((m) => ({ ...m, vmId: m.vmId as string }));

@@ -1,5 +1,6 @@
 export interface ServiceHealth {
-  status: 'up' | 'down' | 'disabled';
+  /** `degraded`: running, but not doing its work (the scheduler's watchdog). */
+  status: 'up' | 'degraded' | 'down' | 'disabled';
   /** What this service is (e.g. `local`, `fluence`, `devnet`, `heuristic`). */
   kind?: string;
   /** Why it is down, in words safe to show. */
@@ -43,7 +44,7 @@ export async function checkHealth(
     }),
   );
   const services = Object.fromEntries(entries);
-  const degraded = entries.some(([, s]) => s.status === 'down');
+  const degraded = entries.some(([, s]) => s.status === 'down' || s.status === 'degraded');
   return {
     status: degraded ? 'degraded' : 'healthy',
     version: options.version,

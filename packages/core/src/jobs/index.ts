@@ -11,6 +11,7 @@ export {
   type JobRunner,
   type JobRunnerOptions,
   type JobRunOutcome,
+  type JobScheduleOptions,
 } from './runner.ts';
 
 export const VM_HEALTH_CHECK_JOB = 'vm-health-check';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createJobRepository, type Database } from '@tensornode/db';
 import type { Logger } from '../context.ts';
+import { isProcessAlive } from '../vms/local/process-alive.ts';
 
 /** A job's work; it should stop soon after `signal` aborts (shutdown, or its lease was lost). */
 export type JobFn = (signal: AbortSignal) => Promise<unknown>;
@@ -12,13 +13,22 @@ export type JobRunOutcome =
 export interface JobRunner {
   /** This runner's lease owner id. */
   readonly owner: string;
-  register(name: string, intervalMs: number, fn: JobFn): void;
+  register(name: string, intervalMs: number, fn: JobFn, options?: JobScheduleOptions): void;
   /** Schedules every registered job: each runs when due and when no runner holds its lease. */
   start(): void;
   /** Cancels schedules, aborts running jobs and waits for them to return. */
   stop(): Promise<void>;
   /** Runs a job now whether or not it is due, unless another run holds its lease. */
   runNow(name: string): Promise<JobRunOutcome>;
+  /** Looks at a job again now (its `nextRunAt` may have moved); a running job is left alone. */
+  wake(name: string): void;
+}
+
+export interface JobScheduleOptions {
+  /** When the job next has work; the runner sleeps until then (null: no work known). */
+  nextRunAt?: () => Date | null;
+  /** Longest sleep between looks, so work another process scheduled is seen. */
+  maxIdleMs?: number;
 }
 
 export interface JobRunnerOptions {
@@ -34,6 +44,7 @@ interface Job {
   name: string;
   intervalMs: number;
   fn: JobFn;
+  options: JobScheduleOptions;
   timer?: NodeJS.Timeout;
   running?: { controller: AbortController; done: Promise<JobRunOutcome> };
 }
@@ -67,6 +78,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
       until: new Date(at.getTime() + leaseMs),
       intervalMs,
     });
+    if (!lease && takeOverFromDeadOwner(job.name)) return run(job, intervalMs);
     if (!lease) {
       const row = repo.get(job.name);
       const busy = row?.leaseOwner && row.leaseUntil && row.leaseUntil.getTime() >= at.getTime();
@@ -111,15 +123,31 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     return done;
   }
 
+  /**
+   * A live lease whose owner process is gone (SIGKILL, power cut) is freed at once rather than
+   * after it expires. Owners are `<pid>-…`; SQLite in WAL mode serves one host, so the pid is ours to check.
+   */
+  function takeOverFromDeadOwner(name: string): boolean {
+    const row = repo.get(name);
+    const pid = Number(/^(\d+)-/.exec(row?.leaseOwner ?? '')?.[1]);
+    if (!row?.leaseOwner || !Number.isInteger(pid) || pid === process.pid || isProcessAlive(pid))
+      return false;
+    log.warn({ job: name, deadOwner: row.leaseOwner }, 'taking over a job lease from a process that is gone');
+    return repo.breakLease(name, row.leaseOwner);
+  }
+
   /** When to look again: when the job falls due, or when a foreign lease would expire. */
   function nextDelay(job: Job): number {
     const row = repo.get(job.name);
     const at = now().getTime();
     let next = row?.lastFinishedAt ? row.lastFinishedAt.getTime() + job.intervalMs : at;
+    const hint = job.options.nextRunAt?.();
+    if (hint !== undefined) next = Math.max(next, hint?.getTime() ?? Number.POSITIVE_INFINITY);
     if (row?.leaseOwner && row.leaseOwner !== owner && row.leaseUntil && row.leaseUntil.getTime() >= at) {
       next = Math.max(next, row.leaseUntil.getTime() + 1);
     }
-    return Math.max(10, next - at);
+    const delay = Math.max(10, next - at);
+    return job.options.maxIdleMs ? Math.min(delay, job.options.maxIdleMs) : delay;
   }
 
   function schedule(job: Job, delayMs: number): void {
@@ -144,11 +172,11 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
 
   return {
     owner,
-    register(name, intervalMs, fn) {
+    register(name, intervalMs, fn, options = {}) {
       if (jobs.has(name)) throw new Error(`job ${name} is registered twice`);
       if (!(intervalMs > 0)) throw new Error(`job ${name} needs a positive interval`);
       repo.ensure(name);
-      const job: Job = { name, intervalMs, fn };
+      const job: Job = { name, intervalMs, fn, options };
       jobs.set(name, job);
       if (started) schedule(job, 0);
     },
@@ -168,6 +196,10 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         }
       }
       await Promise.allSettled(running);
+    },
+    wake(name) {
+      const job = jobs.get(name);
+      if (job && started && !job.running) schedule(job, 0);
     },
     runNow(name) {
       const job = jobs.get(name);

@@ -6,6 +6,7 @@ export {
   type RewardsReport,
 } from './distribute.ts';
 export { EPOCH_PATTERN, epochOf, parseEpoch } from './epoch.ts';
+export { listEpochs } from './list-epochs.ts';
 export {
   type CreateRewardTokenInput,
   createRewardToken,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createRoundRepository } from '@tensornode/db';
+import { createRoundRepository, type RoundTrigger } from '@tensornode/db';
 import pLimit from 'p-limit';
 import type { Dispatcher } from 'undici';
 import type { CoreContext } from '../context.ts';
@@ -45,6 +45,10 @@ export interface RunRoundInput {
   vmIds?: readonly string[];
   timeoutMs?: number;
   method?: ScoringMethod;
+  /** Who started the round (default `manual`). */
+  trigger?: RoundTrigger;
+  /** The bank question asked, when the prompt came from the bank. */
+  questionId?: number;
 }
 
 /**
@@ -123,6 +127,8 @@ export async function runValidationRound(
       answeredCount,
       meanScore,
       payloadHash,
+      trigger: input.trigger ?? 'manual',
+      questionId: input.questionId ?? null,
     });
     rounds.insertAnswers(answers.map((a) => ({ ...a, roundId })));
     recordRoundScores(tx, {

@@ -56,6 +56,18 @@ export function createJobRepository(db: Executor) {
         .run();
     },
 
+    /** Frees a lease held by `owner` (a process known to be gone); false when it holds it no more. */
+    breakLease(name: string, owner: string): boolean {
+      return (
+        db
+          .update(jobs)
+          .set({ leaseOwner: null, leaseUntil: null })
+          .where(and(eq(jobs.name, name), eq(jobs.leaseOwner, owner)))
+          .returning({ name: jobs.name })
+          .get() !== undefined
+      );
+    },
+
     get(name: string): JobRow | undefined {
       return db.select().from(jobs).where(eq(jobs.name, name)).get();
     },

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, lt, or } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, lt, or } from 'drizzle-orm';
 import type { Executor } from '../client.ts';
 import { rewardEpochs, rewardPayouts } from '../schema.ts';
 
@@ -7,6 +7,10 @@ export type RewardPayoutRow = typeof rewardPayouts.$inferSelect;
 
 export function createRewardRepository(db: Executor) {
   return {
+    /** Epochs newest first. */
+    listEpochs(limit: number): RewardEpochRow[] {
+      return db.select().from(rewardEpochs).orderBy(desc(rewardEpochs.epoch)).limit(limit).all();
+    },
     findEpoch(epoch: string): RewardEpochRow | undefined {
       return db.select().from(rewardEpochs).where(eq(rewardEpochs.epoch, epoch)).get();
     },

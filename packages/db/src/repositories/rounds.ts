@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, lt, or, sql } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gte, lt, or, sql } from 'drizzle-orm';
 import type { Executor } from '../client.ts';
-import { minerAnswers, validationRounds } from '../schema.ts';
+import { minerAnswers, type RoundTrigger, validationRounds } from '../schema.ts';
 
 export type ValidationRoundRow = typeof validationRounds.$inferSelect;
 export type NewValidationRound = typeof validationRounds.$inferInsert;
@@ -42,6 +42,26 @@ export function createRoundRepository(db: Executor) {
         .from(minerAnswers)
         .where(eq(minerAnswers.roundId, roundId))
         .orderBy(asc(minerAnswers.id))
+        .all();
+    },
+    /** How many rounds each trigger started in [from, to). */
+    countByTrigger(from: Date, to: Date): Record<RoundTrigger, number> {
+      const rows = db
+        .select({ trigger: validationRounds.trigger, n: count() })
+        .from(validationRounds)
+        .where(and(gte(validationRounds.startedAt, from), lt(validationRounds.startedAt, to)))
+        .groupBy(validationRounds.trigger)
+        .all();
+      return { manual: 0, schedule: 0, ...Object.fromEntries(rows.map((r) => [r.trigger, r.n])) };
+    },
+    /** The newest rounds a trigger started, newest first. */
+    recentByTrigger(trigger: RoundTrigger, limit: number): ValidationRoundRow[] {
+      return db
+        .select()
+        .from(validationRounds)
+        .where(eq(validationRounds.trigger, trigger))
+        .orderBy(desc(validationRounds.startedAt))
+        .limit(limit)
         .all();
     },
     /** Newest first; `before` is the last row of the previous page (keyset pagination). */
