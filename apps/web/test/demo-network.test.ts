@@ -32,13 +32,15 @@ afterAll(async () => {
 });
 
 describe('the demo network on a fresh start', () => {
-  it('fills the leaderboard with the three demo miners, with no action but signing in', async () => {
+  it('fills the leaderboard with the three demo miners, with no action but signing in', {
+    timeout: 240_000,
+  }, async () => {
     const context = await signedInContext(browser, web.url, api.tokenFor('viewer'));
     const page = await context.newPage();
     await page.goto('/leaderboard');
     // The page polls on its own; nothing is clicked or reloaded while the rounds arrive.
     const rows = page.getByTestId('leaderboard').locator('tbody tr');
-    await expect.poll(() => rows.count(), { timeout: 120_000, interval: 1_000 }).toBe(3);
+    await expect.poll(() => rows.count(), { timeout: 150_000, interval: 1_000 }).toBe(3);
     const outcome = await api.services.demoNetwork;
     expect(outcome?.kind).toBe('created');
     const accounts = outcome?.kind === 'created' ? outcome.miners.map((m) => m.accountId) : [];

@@ -25,7 +25,7 @@ export interface DemoNetworkContext {
   ledger: Ledger | null;
   /** Aborted on shutdown: the demo stops between steps and resumes on the next start. */
   signal?: AbortSignal;
-  /** How long a demo miner may take to become Active. Default 90 s. */
+  /** How long a demo miner may take to become Active. Default 150 s (the local provider gives up after 120 s). */
   activeTimeoutMs?: number;
   /** The job runner, woken so the schedule's first round starts as soon as the miners run. */
   jobs?: Pick<JobRunner, 'wake'>;
@@ -99,7 +99,7 @@ export async function ensureDemoNetwork(ctx: DemoNetworkContext): Promise<DemoNe
   await allocateDemoVms(ctx, state);
   const vmIds = state.miners.map((m) => m.vmId as string);
   await waitUntilActive(ctx.deployments.provider, vmIds, {
-    timeoutMs: ctx.activeTimeoutMs ?? 90_000,
+    timeoutMs: ctx.activeTimeoutMs ?? 150_000,
     signal: ctx.signal,
   }).catch((error) => {
     if (ctx.signal?.aborted) throw error;
