@@ -116,7 +116,9 @@ describe('pnpm start on embedded defaults runs a live demo network', () => {
     );
   });
 
-  it('DEMO_MINERS=0 starts an empty network', { timeout: 180_000 }, async () => {
+  it('DEMO_MINERS=0 starts an empty network, and later starts keep it empty', {
+    timeout: 240_000,
+  }, async () => {
     const dataDir = freshDataDir();
     api = await startApiProcess(dataDir, { DEMO_MINERS: '0' });
     await expect(api.waitForLog(demoOutcome)).resolves.toMatchObject({
@@ -125,6 +127,15 @@ describe('pnpm start on embedded defaults runs a live demo network', () => {
     });
     expect(await networkOf(api.admin)).toEqual({ deployments: [], vmIds: [] });
     expect(existsSync(join(dataDir, 'demo-miner-keys.json'))).toBe(false);
+
+    // Remembered: the next start, without DEMO_MINERS=0, keeps the network empty.
+    await api.stop();
+    api = await startApiProcess(dataDir);
+    await expect(api.waitForLog(demoOutcome)).resolves.toMatchObject({
+      msg: 'no demo network',
+      reason: expect.stringMatching(/turned off on the first start/),
+    });
+    expect(await networkOf(api.admin)).toEqual({ deployments: [], vmIds: [] });
   });
 
   describe('never with real backends configured', () => {

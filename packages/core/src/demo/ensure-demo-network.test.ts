@@ -189,13 +189,31 @@ describe('ensureDemoNetwork', () => {
     expect(deployed).toEqual([]);
     expect(readDemoNetworkState(handle.db)).toBeUndefined();
   });
+
+  it('DEMO_MINERS=0 on the first start is remembered: later starts make none either', {
+    timeout: 30_000,
+  }, async () => {
+    const { provider, deployed } = inMemoryProvider();
+    config = parseConfig({ DATA_DIR: dataDir, DEMO_MINERS: '0' });
+    await expect(ensureDemoNetwork({ deployments: deploymentContext(provider), ledger })).resolves.toEqual({
+      kind: 'off',
+      reason: 'DEMO_MINERS=0',
+    });
+    config = parseConfig({ DATA_DIR: dataDir });
+    await expect(
+      ensureDemoNetwork({ deployments: deploymentContext(provider), ledger }),
+    ).resolves.toMatchObject({
+      kind: 'off',
+      reason: expect.stringMatching(/turned off on the first start/),
+    });
+    expect(deployed).toEqual([]);
+  });
 });
 
 describe('demoNetworkOffReason', () => {
   const devnetLedgerKind = { kind: 'devnet' as const };
   it('makes a demo network on embedded defaults only', () => {
     expect(demoNetworkOffReason(parseConfig({}), devnetLedgerKind)).toBeNull();
-    expect(demoNetworkOffReason(parseConfig({ DEMO_MINERS: '0' }), devnetLedgerKind)).toBe('DEMO_MINERS=0');
     expect(demoNetworkOffReason(parseConfig({ FLUENCE_API_KEY: 'k'.repeat(32) }), devnetLedgerKind)).toMatch(
       /fluence/,
     );

@@ -49,10 +49,9 @@ const DEMO_ACCOUNT_HBAR = 100;
  * VMs, the in-process devnet), never when Fluence or a Hedera operator is configured.
  */
 export function demoNetworkOffReason(
-  config: Pick<Config, 'DEMO_MINERS' | 'VM_PROVIDER' | 'HEDERA_OPERATOR_ID'>,
+  config: Pick<Config, 'VM_PROVIDER' | 'HEDERA_OPERATOR_ID'>,
   ledger: Pick<Ledger, 'kind'> | null,
 ): string | null {
-  if (config.DEMO_MINERS === 0) return 'DEMO_MINERS=0';
   if (config.VM_PROVIDER !== 'local') return `VMs come from ${config.VM_PROVIDER}, not local processes`;
   if (config.HEDERA_OPERATOR_ID) return 'a Hedera operator is configured';
   if (!ledger) return 'no ledger runs in this process';
@@ -78,17 +77,29 @@ export async function ensureDemoNetwork(ctx: DemoNetworkContext): Promise<DemoNe
   const ledger = ctx.ledger as Ledger;
 
   let state = readDemoNetworkState(db);
+  if (state?.completedAt && state.miners.length === 0) {
+    const reason = 'turned off on the first start (DEMO_MINERS=0)';
+    log.info({ reason }, 'no demo network');
+    return { kind: 'off', reason };
+  }
   if (state?.completedAt) {
     const miners = state.miners.flatMap((m) => (m.vmId ? [{ ...m, vmId: m.vmId }] : []));
     log.info({ miners: miners.map((m) => m.accountId) }, 'demo network kept');
     return { kind: 'kept', miners, scheduleEnabled: loadSchedule({ db, config, log }).enabled };
   }
+  const firstStart = !state && listDeployments({ db }).length === 0;
+  if (!state && !firstStart) {
+    const reason = 'this database has deployments already; the demo network is made on a first start';
+    log.info({ reason }, 'no demo network');
+    return { kind: 'off', reason };
+  }
+  if (config.DEMO_MINERS === 0) {
+    // Remembered: a later start without DEMO_MINERS=0 keeps the network empty.
+    if (firstStart) writeDemoNetworkState(db, { miners: [], completedAt: new Date().toISOString() });
+    log.info({ reason: 'DEMO_MINERS=0' }, 'no demo network');
+    return { kind: 'off', reason: 'DEMO_MINERS=0' };
+  }
   if (!state) {
-    if (listDeployments({ db }).length > 0) {
-      const reason = 'this database has deployments already; the demo network is made on a first start';
-      log.info({ reason }, 'no demo network');
-      return { kind: 'off', reason };
-    }
     state = { miners: [], completedAt: null };
     writeDemoNetworkState(db, state);
   }
