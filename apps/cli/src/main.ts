@@ -6,6 +6,7 @@ import { registerDeploymentCommands } from './commands/deployments.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerLedgerCommands } from './commands/ledger.ts';
 import { registerRewardCommands } from './commands/rewards.ts';
+import { registerScheduleCommands } from './commands/schedule.ts';
 import { registerTokenCommands } from './commands/tokens.ts';
 import { registerValidateCommand } from './commands/validate.ts';
 import { registerVmCommands } from './commands/vms.ts';
@@ -30,6 +31,7 @@ registerDeploymentCommands(program);
 registerLedgerCommands(program);
 registerRewardCommands(program);
 registerValidateCommand(program);
+registerScheduleCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -147,5 +147,42 @@ describe('tensornode ledger commands while the server runs the devnet', () => {
     expect(result.stderr).toMatch(/through the server/);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^epoch \d{4}-\d{2}-\d{2}: emission \d+/);
+  });
+});
+
+describe('tensornode bank and schedule', () => {
+  let server: TestServer;
+  const dir = mkdtempSync(join(tmpdir(), 'tensornode-cli-bank-'));
+
+  beforeAll(async () => {
+    server = await startTestServer({ startJobs: false });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('imports a file, listing bad lines by number', { timeout: 60_000 }, async () => {
+    const file = join(dir, 'questions.csv');
+    writeFileSync(file, 'prompt,truth,tags\nCapital of Chile?,Santiago,geo\n"unterminated,x\n');
+    const env = { TENSORNODE_URL: server.url, TENSORNODE_TOKEN: server.tokenFor('admin') };
+    const result = await tensornode(['bank', 'import', file], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /Imported 1 question\(s\) from questions\.csv \(csv\); 0 already in the bank, 1 bad line/,
+    );
+    expect(result.stderr).toMatch(/line 3: unterminated quoted field/);
+  });
+
+  it('sets the schedule with --every and --sample, and turns it off', { timeout: 60_000 }, async () => {
+    const env = { TENSORNODE_URL: server.url, TENSORNODE_TOKEN: server.tokenFor('admin') };
+    const set = await tensornode(['schedule', 'set', '--every', '90s', '--sample', '50'], env);
+    expect(set.code).toBe(0);
+    expect(set.stdout).toMatch(/Schedule: every 90 s, asking 50 miners; next round/);
+    const off = await tensornode(['schedule', 'set', '--off'], env);
+    expect(off.stdout).toMatch(/Schedule: off/);
+    const bad = await tensornode(['schedule', 'set', '--every', 'soon'], env);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/expected a duration such as 60s/);
   });
 });

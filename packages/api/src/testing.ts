@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApiToken, parseConfig } from '@tensornode/core';
+import { type RoundMiner, staticMinerDirectory } from '@tensornode/core/validation';
 import type { Role } from '@tensornode/db';
 import type { FastifyInstance } from 'fastify';
 import { createLogger } from './logger.ts';
@@ -77,4 +78,14 @@ export async function startTestServer(options: TestInstanceOptions = {}): Promis
       if (!keepData && !options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+export { SCHEDULE_JOB } from '@tensornode/core/schedule';
+export { type StandInMiners, startStandInMiners } from '@tensornode/core/testkit';
+
+/** Rounds, manual and scheduled, ask these miners instead of the deployed VMs (tests without VMs). */
+export function askMiners(services: AppServices, miners: readonly RoundMiner[]): void {
+  const directory = staticMinerDirectory(miners);
+  services.miners = directory;
+  services.schedule.miners = directory;
 }

@@ -5,6 +5,8 @@ export const NAVIGATION = [
   { href: '/deployments', label: 'Deployments' },
   { href: '/validation', label: 'Validation' },
   { href: '/rounds', label: 'Rounds' },
+  { href: '/schedule', label: 'Schedule' },
+  { href: '/bank', label: 'Question bank' },
   { href: '/leaderboard', label: 'Leaderboard' },
   { href: '/ledger', label: 'Ledger' },
   { href: '/rewards', label: 'Rewards' },

@@ -153,6 +153,51 @@ describe('job runner', () => {
     expect(ran).toBe(1);
   });
 
+  it('takes over at once a lease held by a local process that is gone, but not one held by a live process', async () => {
+    const handle = connect();
+    const repo = createJobRepository(handle.db);
+    const now = clock();
+    const hold = (name: string, owner: string) => {
+      repo.ensure(name);
+      repo.acquire({ name, owner, now, until: new Date(now.getTime() + 60_000), intervalMs: 0 });
+    };
+    // A pid above the kernel's pid_max belongs to no process; our parent's pid is alive.
+    hold('killed', '4194305-deadbeef');
+    hold('alive', `${process.ppid}-cafebabe`);
+    const r = runner(connect());
+    r.register('killed', 10_000, async () => {});
+    r.register('alive', 10_000, async () => {});
+    expect(await r.runNow('killed')).toEqual({ ran: true, error: null });
+    expect(await r.runNow('alive')).toEqual({ ran: false, reason: 'busy' });
+  });
+
+  it('sleeps until the time a job says it next has work, and wakes early when told', async () => {
+    const r = runner(connect());
+    // Like the schedule: each run moves its next tick 30 s on.
+    let dueAt = clock();
+    let ran = 0;
+    r.register(
+      'hinted',
+      10,
+      async () => {
+        ran += 1;
+        dueAt = new Date(clock().getTime() + 30_000);
+      },
+      { nextRunAt: () => dueAt, maxIdleMs: 60_000 },
+    );
+    r.start();
+    await vi.advanceTimersByTimeAsync(20);
+    expect(ran).toBe(1);
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(ran).toBe(1);
+    await vi.advanceTimersByTimeAsync(1_100);
+    expect(ran).toBe(2);
+    dueAt = clock();
+    r.wake('hinted');
+    await vi.advanceTimersByTimeAsync(20);
+    expect(ran).toBe(3);
+  });
+
   it('keeps renewing the lease of a long run, so nobody takes it over meanwhile', async () => {
     // A 3 s lease, renewed every second, on a run that takes 10 s.
     const a = runner(connect(), 3_000);

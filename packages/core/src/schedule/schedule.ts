@@ -111,7 +111,7 @@ export function setSchedule(ctx: CoreContext, update: ScheduleUpdate): ScheduleV
       const nextRoundAt = retimed
         ? new Date(Math.max(now.getTime(), (current.lastRoundStartedAt?.getTime() ?? 0) + interval))
         : current.nextRoundAt;
-      const row = createScheduleRepository(tx).updateSettings(settings, { nextRoundAt });
+      const row = createScheduleRepository(tx).updateSettings(settings, { nextRoundAt }, now);
       ctx.log.info({ schedule: settings }, 'validation schedule changed');
       return toScheduleView(row, ctx.config);
     },

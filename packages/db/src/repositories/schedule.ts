@@ -34,10 +34,10 @@ export function createScheduleRepository(db: Executor) {
         .run();
       return this.get()!;
     },
-    updateSettings(settings: Partial<ScheduleSettings>, extra: ScheduleProgress = {}): ScheduleRow {
+    updateSettings(settings: Partial<ScheduleSettings>, extra: ScheduleProgress, at: Date): ScheduleRow {
       return db
         .update(validationSchedule)
-        .set({ ...settings, ...extra, updatedAt: new Date() })
+        .set({ ...settings, ...extra, updatedAt: at })
         .where(eq(validationSchedule.id, SCHEDULE_ID))
         .returning()
         .get()!;

@@ -31,7 +31,7 @@ export function Overview() {
               </p>
               <ul className="tiles">
                 {Object.entries(report.services).map(([name, service]) => (
-                  <li key={name} className="tile">
+                  <li key={name} className="tile" data-testid={`service-${name}`}>
                     <strong>{name}</strong>
                     <span className={`status status-${service.status}`}>{service.status}</span>
                     {service.kind ? <span className="muted">{service.kind}</span> : null}

@@ -28,7 +28,7 @@ export function RoundDetail({ roundId }: { roundId: string }) {
                 <dt>Prompt</dt>
                 <dd>{r.prompt}</dd>
                 <dt>Truth</dt>
-                <dd>{r.truth}</dd>
+                <dd>{r.truth ?? <span className="muted">hidden (a bank question; admins see it)</span>}</dd>
                 <dt>Started</dt>
                 <dd>{formatDate(r.startedAt)}</dd>
                 <dt>Answered</dt>
