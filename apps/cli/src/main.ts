@@ -2,6 +2,7 @@ import { runApi } from '@tensornode/api';
 import { TRPCClientError } from '@tensornode/client';
 import { DomainError } from '@tensornode/core';
 import { Command } from 'commander';
+import { registerDeploymentCommands } from './commands/deployments.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerLedgerCommands } from './commands/ledger.ts';
 import { registerRewardCommands } from './commands/rewards.ts';
@@ -26,6 +27,7 @@ program
 registerTokenCommands(program);
 registerKeyCommands(program);
 registerVmCommands(program);
+registerDeploymentCommands(program);
 registerLedgerCommands(program);
 registerRewardCommands(program);
 registerValidateCommand(program);

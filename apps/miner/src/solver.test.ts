@@ -63,6 +63,10 @@ describe('solve: answers arithmetic exactly, with a final-answer marker', () => 
     ['-7 mod 3', '2'],
     ["what's 2 + 2 = ?", '4'],
     ['calculate (1 + 2) * (3 + 4)', '21'],
+    // A closing instruction about the answer's form is not part of the question.
+    ['What is 4132 - 510? Answer with the number only.', '3622'],
+    ['What is 40% of 360? Please reply with just the number', '144'],
+    ['What is 1599 divided by 39? Give your answer as an integer.', '41'],
   ];
 
   it.each(cases)('%s → %s', (prompt, answer) => {

@@ -566,12 +566,19 @@ function describe(expr: Expr, result: Value): SolverOutcome {
   };
 }
 
+/**
+ * A closing sentence that only says how to answer ("Answer with the number only."), as
+ * validators' question banks add: it is not part of the question.
+ */
+const ANSWER_FORMAT =
+  /(?<=[?.!])\s*(please\s+)?(answer|reply|respond|give|write|return)\b[^?.!]{0,60}\b(number|numeral|digits?|integer|answer)\b[^?.!]{0,30}[.!]?\s*$/i;
+
 /** Answers an arithmetic question, or says plainly why it cannot. Pure: no I/O, no eval. */
 export function solve(prompt: string): SolverOutcome {
   if (prompt.length > MAX_PROMPT_LENGTH) return { kind: 'refusal', text: UNKNOWN_ANSWER, reason: 'unknown' };
   let expr: Expr;
   try {
-    const tokens = tokenize(prompt);
+    const tokens = tokenize(prompt.replace(ANSWER_FORMAT, ''));
     if (tokens.length === 0) return { kind: 'refusal', text: UNKNOWN_ANSWER, reason: 'unknown' };
     expr = new Parser(tokens).parse();
   } catch (error) {

@@ -1,4 +1,5 @@
 import { type AdminBootstrap, type Config, ConfigError, redactedConfig } from '@tensornode/core';
+import type { DemoNetworkOutcome } from '@tensornode/core/demo';
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from './env.ts';
@@ -26,7 +27,7 @@ export async function runApi(env: Record<string, string | undefined> = process.e
   }
   const logger = createLogger(config);
   logger.debug({ config: redactedConfig(config) }, 'configuration');
-  const services = await createServices({ config, log: logger });
+  const services = await createServices({ config, log: logger, demoNetwork: true });
   const app = await buildServer({ services, logger });
 
   closeWithGrace({ delay: 10_000, logger }, async ({ signal, err }) => {
@@ -50,7 +51,19 @@ export async function runApi(env: Record<string, string | undefined> = process.e
   process.stderr.write(
     startBanner(address, services.adminBootstrap, { terminal: process.stdout.isTTY === true }),
   );
+  void services.demoNetwork?.then(printDemoNetwork, () => {});
   return { app, services, address };
+}
+
+function printDemoNetwork(outcome: DemoNetworkOutcome): void {
+  if (outcome.kind === 'off') return;
+  const accounts = outcome.miners.map((m) => m.accountId).join(', ');
+  const rounds = outcome.scheduleEnabled
+    ? 'asked by the validation schedule (its first round now)'
+    : 'the validation schedule is off';
+  process.stderr.write(
+    `\nDemo network ${outcome.kind === 'created' ? 'ready' : 'kept'}: ${outcome.miners.length} local miners (accounts ${accounts}), ${rounds}. DEMO_MINERS=0 on a fresh DATA_DIR starts without it.\n\n`,
+  );
 }
 
 /**

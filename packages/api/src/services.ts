@@ -10,6 +10,7 @@ import {
   type HealthProbe,
 } from '@tensornode/core';
 import { ensureStarterBank } from '@tensornode/core/bank';
+import { type DemoNetworkContext, type DemoNetworkOutcome, ensureDemoNetwork } from '@tensornode/core/demo';
 import {
   createDeploymentMinerDirectory,
   createVmListCache,
@@ -70,6 +71,8 @@ export interface AppServices {
   progress: ProgressHub;
   /** Shared state for several API instances (rate-limit budgets) when REDIS_URL is set. */
   redis: Redis | undefined;
+  /** The demo network being made or kept (started with `demoNetwork: true`); null otherwise. */
+  demoNetwork: Promise<DemoNetworkOutcome> | null;
   /** What scheduled rounds run with (the same miners, ledger, judge and progress as `validation.run`). */
   schedule: ScheduleContext;
   /** Metrics of work outside requests (schedule, epochs, outbox), reported into the server's registry. */
@@ -86,6 +89,8 @@ export interface CreateServicesOptions {
   startJobs?: boolean;
   /** Start the ledger (default true: Hedera when configured, else the in-process devnet). */
   startLedger?: boolean;
+  /** Make (first start) or keep the demo network on embedded defaults; the start path passes true. */
+  demoNetwork?: boolean;
 }
 
 const UPSTREAM_PROBE_TTL_MS = 5000;
@@ -100,6 +105,7 @@ export async function createServices({
   databasePath,
   startJobs = true,
   startLedger = true,
+  demoNetwork = false,
 }: CreateServicesOptions): Promise<AppServices> {
   const database = openDatabase({ path: databasePath ?? databaseFile(config) });
   const closers: (() => Promise<void> | void)[] = [() => database.close()];
@@ -173,6 +179,11 @@ export async function createServices({
           }
         : {}),
     };
+    // In the background: the API answers while the demo miners start; shutdown stops it between steps.
+    const demo = demoNetwork
+      ? startDemoNetwork({ deployments, ledger: ledger?.ledger ?? null, jobs }, log)
+      : null;
+    if (demo) closers.push(demo.stop);
     return {
       config,
       db: database.db,
@@ -193,6 +204,7 @@ export async function createServices({
       judge,
       progress,
       redis,
+      demoNetwork: demo?.outcome ?? null,
       schedule,
       metricsRelay,
       async close() {
@@ -204,6 +216,22 @@ export async function createServices({
     await closeAll(closers, log);
     throw error;
   }
+}
+
+function startDemoNetwork(ctx: Omit<DemoNetworkContext, 'signal'>, log: CoreLogger) {
+  const controller = new AbortController();
+  const outcome = ensureDemoNetwork({ ...ctx, signal: controller.signal });
+  const settled = outcome.catch((error) => {
+    if (!controller.signal.aborted)
+      log.error({ err: error }, 'demo network failed; the next start resumes it');
+  });
+  return {
+    outcome,
+    async stop() {
+      controller.abort();
+      await settled;
+    },
+  };
 }
 
 /**

@@ -23,6 +23,8 @@ export interface TestInstanceOptions {
   startJobs?: boolean;
   /** true: start the ledger (an in-process devnet); off by default, it costs a few seconds. */
   ledger?: boolean;
+  /** true: make the demo network as the start path does (needs `ledger: true`). */
+  demoNetwork?: boolean;
 }
 
 /** Services on embedded defaults in a temp directory, for router tests and HTTP tests alike. */
@@ -37,6 +39,7 @@ export async function createTestServices(
     ...(options.database === 'file' ? {} : { databasePath: ':memory:' }),
     ...(options.startJobs === false ? { startJobs: false } : {}),
     startLedger: options.ledger === true,
+    demoNetwork: options.demoNetwork === true,
   });
   return { services, dataDir };
 }

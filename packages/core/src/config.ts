@@ -83,6 +83,9 @@ export const configSchema = z
     DEVNET_PORT: port.default(0),
     DEVNET_MIRROR_PORT: port.default(0),
 
+    /** Local miners deployed on a first start on embedded defaults (0: none); never on Fluence or Hedera. */
+    DEMO_MINERS: z.coerce.number().int().min(0).max(16).default(3),
+
     GITHUB_TOKEN: optionalString,
     /** Dockerfile URL prefixes whose builds receive GITHUB_TOKEN (comma-separated); none = no build. */
     GITHUB_TOKEN_URL_PREFIXES: z

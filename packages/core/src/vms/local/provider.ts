@@ -32,7 +32,10 @@ export interface LocalProviderOptions {
   minerPath?: string;
   /** Environment of each miner besides PORT and HOST (nothing of ours is inherited). */
   env?: Record<string, string>;
-  /** How long a miner may take to answer /health. Default 30 s. */
+  /**
+   * How long a miner may take to answer /health. Default 120 s: on a busy machine, beside the
+   * dashboard `pnpm start` runs, compiling a miner through tsx alone has taken over 30 s.
+   */
   launchTimeoutMs?: number;
   /** Between SIGTERM and SIGKILL. Default 3 s. */
   stopGraceMs?: number;
@@ -80,7 +83,7 @@ export function createLocalProvider(options: LocalProviderOptions): LocalVmProvi
     host = '127.0.0.1',
     minerPath = '/api/chat',
     env = {},
-    launchTimeoutMs = 30_000,
+    launchTimeoutMs = 120_000,
     stopGraceMs = 3_000,
     maxVms = 32,
   } = options;
