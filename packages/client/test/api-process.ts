@@ -39,7 +39,8 @@ export async function startApiProcess(
       DATA_DIR: dataDir,
       PORT: '0',
       ...env,
-    } as NodeJS.ProcessEnv,
+      // Next.js's global types (seen through the dashboard's test files) declare NODE_ENV required.
+    } as unknown as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: LogLine[] = [];
