@@ -17,7 +17,7 @@ import {
 } from '@tensornode/core/deployments';
 import { createJobRunner, type JobRunner, registerDeploymentJobs } from '@tensornode/core/jobs';
 import { sshKeyPath } from '@tensornode/core/keys';
-import { disabledLedgerHook, type RunningLedger, startEmbeddedLedger } from '@tensornode/core/ledger';
+import { disabledLedgerHook, type RunningLedger, startConfiguredLedger } from '@tensornode/core/ledger';
 import { type Judge, judgeFromConfig } from '@tensornode/core/scoring';
 import { createDeploymentHostKeyStore, createSshExecutor, type SshExecutor } from '@tensornode/core/ssh';
 import {
@@ -114,7 +114,7 @@ export async function createServices({
     registerDeploymentJobs(jobs, deployments);
     closers.push(() => jobs.stop());
     if (startJobs) jobs.start();
-    const ledger = startLedger ? await startEmbeddedLedger(config, database.db, log) : null;
+    const ledger = startLedger ? await startConfiguredLedger(config, database.db, log) : null;
     if (ledger) closers.push(() => ledger.close());
     const judge = judgeFromConfig(config);
     // Threads start with the first large round and stay until shutdown.
