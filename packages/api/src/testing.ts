@@ -10,6 +10,9 @@ import { type BuildServerOptions, buildServer } from './server.ts';
 import { type AppServices, createServices } from './services.ts';
 import { createInternalContext } from './trpc.ts';
 
+// One free-port helper for every test harness (the dashboard's too).
+export { freePort } from '@tensornode/core/testkit';
+
 export interface TestInstanceOptions {
   /** Environment overrides on top of a temp DATA_DIR and silent logs. */
   env?: Record<string, string | undefined>;
