@@ -7,21 +7,14 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { apiUrl, dataDir, host, inheritedEnv, webPort } from './env.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const API_DIR = join(ROOT, 'packages', 'api');
 const WEB_DIR = join(ROOT, 'apps', 'web');
 const bin = (dir: string, name: string) => join(dir, 'node_modules', '.bin', name);
 
-const { HOST, PORT, WEB_PORT, DATA_DIR } = process.env;
-const host = HOST ?? '127.0.0.1';
-const apiPort = PORT ?? '8000';
-const webPort = WEB_PORT ?? '3001';
-// The API runs in packages/api; a relative DATA_DIR means the repository root's, as the README says.
-const dataDir = DATA_DIR ?? 'data';
-const apiUrl =
-  process.env.TENSORNODE_API_URL ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${apiPort}`;
-const webEnv = { ...process.env, TENSORNODE_API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: '1' };
+const webEnv = { ...inheritedEnv, TENSORNODE_API_URL: apiUrl, NEXT_TELEMETRY_DISABLED: '1' };
 
 function newestMtime(path: string): number {
   const stat = statSync(path);
@@ -88,7 +81,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => st
 // node --import tsx, not the tsx CLI: signals then reach the API process itself (the CLI's relay
 // layer did not pass SIGTERM on reliably), so a stop always runs its graceful shutdown.
 start('The API', process.execPath, ['--import', 'tsx', 'src/main.ts'], API_DIR, {
-  ...process.env,
+  ...inheritedEnv,
   DATA_DIR: isAbsolute(dataDir) ? dataDir : join(ROOT, dataDir),
 });
 start('The dashboard', bin(WEB_DIR, 'next'), ['start', '-p', webPort, '-H', host], WEB_DIR, webEnv);

@@ -18,3 +18,8 @@ export function apiTarget(config: Config): { url: string; token: string | undefi
     token: process.env.TENSORNODE_TOKEN,
   };
 }
+
+/** True when TENSORNODE_URL names the server: then an unreachable server is an error, not a local run. */
+export function apiUrlIsExplicit(): boolean {
+  return process.env.TENSORNODE_URL !== undefined;
+}

@@ -1,9 +1,8 @@
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appRouter, createCaller } from './root.ts';
+import { appRouter } from './root.ts';
 import type { AppServices } from './services.ts';
-import { createTestServices } from './testing.ts';
-import { createInternalContext } from './trpc.ts';
+import { callerAs, createTestServices } from './testing.ts';
 
 type Required = 'public' | 'viewer' | 'operator' | 'admin';
 
@@ -66,12 +65,7 @@ afterAll(async () => services.close());
 
 /** Calls a procedure by path with an input the schema rejects, so nothing is done when access is granted. */
 async function attempt(path: string, who: (typeof CALLERS)[number]): Promise<string> {
-  const caller = createCaller(
-    createInternalContext(
-      services,
-      who === 'anonymous' ? null : { tokenId: 'matrix', name: 'matrix', role: who },
-    ),
-  );
+  const caller = callerAs(services, who === 'anonymous' ? null : who);
   const fn = path
     .split('.')
     .reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller) as (

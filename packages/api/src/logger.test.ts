@@ -1,15 +1,17 @@
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, onTestFinished } from 'vitest';
 import { startTestServer, type TestServer } from './testing.ts';
 
 let server: TestServer | undefined;
 afterEach(async () => server?.stop());
 
 it('writes request logs with a request id to LOG_FILE, never the bearer token or secret settings', async () => {
-  const logFile = join(mkdtempSync(join(tmpdir(), 'tensornode-log-')), 'api.log');
+  const logDir = mkdtempSync(join(tmpdir(), 'tensornode-log-'));
+  onTestFinished(() => rmSync(logDir, { recursive: true, force: true }));
+  const logFile = join(logDir, 'api.log');
   const openAiKey = 'sk-test-never-in-logs-0123456789';
   server = await startTestServer({
     env: { LOG_LEVEL: 'info', LOG_FILE: logFile, OPENAI_API_KEY: openAiKey },

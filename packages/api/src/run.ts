@@ -1,5 +1,6 @@
-import { type AdminBootstrap, type Config, ConfigError, redactedConfig } from '@tensornode/core';
+import { type AdminBootstrap, type Config, redactedConfig } from '@tensornode/core';
 import type { DemoNetworkOutcome } from '@tensornode/core/demo';
+import { exitOnEnvError } from '@tensornode/env';
 import closeWithGrace from 'close-with-grace';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from './env.ts';
@@ -14,17 +15,8 @@ export interface RunningApi {
 }
 
 /** Reads configuration, opens everything, listens, and closes gracefully on SIGINT/SIGTERM. */
-export async function runApi(env: Record<string, string | undefined> = process.env): Promise<RunningApi> {
-  let config: Config;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+export async function runApi(env?: Record<string, string | undefined>): Promise<RunningApi> {
+  const config = exitOnEnvError(() => loadConfig(env));
   const logger = createLogger(config);
   logger.debug({ config: redactedConfig(config) }, 'configuration');
   const services = await createServices({ config, log: logger, demoNetwork: true });

@@ -19,7 +19,7 @@ import {
 } from '@tensornode/core/deployments';
 import { createJobRunner, type JobRunner, registerDeploymentJobs } from '@tensornode/core/jobs';
 import { sshKeyPath } from '@tensornode/core/keys';
-import { disabledLedgerHook, type RunningLedger, startEmbeddedLedger } from '@tensornode/core/ledger';
+import { disabledLedgerHook, type RunningLedger, startConfiguredLedger } from '@tensornode/core/ledger';
 import { registerScheduleJobs, type ScheduleContext, schedulerHealthProbe } from '@tensornode/core/schedule';
 import { type Judge, judgeFromConfig } from '@tensornode/core/scoring';
 import { createDeploymentHostKeyStore, createSshExecutor, type SshExecutor } from '@tensornode/core/ssh';
@@ -130,7 +130,7 @@ export async function createServices({
     closers.push(() => jobs.stop());
     if (startJobs) jobs.start();
     const ledger = startLedger
-      ? await startEmbeddedLedger(config, database.db, log, { metrics: metricsRelay.outbox })
+      ? await startConfiguredLedger(config, database.db, log, { metrics: metricsRelay.outbox })
       : null;
     if (ledger) closers.push(() => ledger.close());
     const judge = judgeFromConfig(config);

@@ -6,8 +6,13 @@ import { type RoundMiner, staticMinerDirectory } from '@tensornode/core/validati
 import type { Role } from '@tensornode/db';
 import type { FastifyInstance } from 'fastify';
 import { createLogger } from './logger.ts';
+import { createCaller } from './root.ts';
 import { type BuildServerOptions, buildServer } from './server.ts';
 import { type AppServices, createServices } from './services.ts';
+import { createInternalContext } from './trpc.ts';
+
+// One free-port helper for every test harness (the dashboard's too).
+export { freePort } from '@tensornode/core/testkit';
 
 export interface TestInstanceOptions {
   /** Environment overrides on top of a temp DATA_DIR and silent logs. */
@@ -27,9 +32,31 @@ export interface TestInstanceOptions {
   demoNetwork?: boolean;
 }
 
-/** Services on embedded defaults in a temp directory, for router tests and HTTP tests alike. */
+/**
+ * Services on embedded defaults in a temp directory, for router tests. `services.close()` removes the
+ * directory when it was made here (a test that restarts on the same data passes its own `dataDir`).
+ */
 export async function createTestServices(
   options: TestInstanceOptions = {},
+): Promise<{ services: AppServices; dataDir: string }> {
+  const opened = await openTestServices(options);
+  if (options.dataDir === undefined) {
+    const close = opened.services.close.bind(opened.services);
+    opened.services.close = async () => {
+      await close();
+      rmSync(opened.dataDir, { recursive: true, force: true });
+    };
+  }
+  return opened;
+}
+
+/** A tRPC caller acting as a token of `role` (null: anonymous), without HTTP. */
+export function callerAs(services: AppServices, role: Role | null) {
+  return createCaller(createInternalContext(services, role ? { tokenId: 'test', name: 'test', role } : null));
+}
+
+async function openTestServices(
+  options: TestInstanceOptions,
 ): Promise<{ services: AppServices; dataDir: string }> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tensornode-test-'));
   const config = parseConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', ...options.env });
@@ -57,7 +84,8 @@ export interface TestServer {
 
 /** A real Fastify server on 127.0.0.1 and an ephemeral port. */
 export async function startTestServer(options: TestInstanceOptions = {}): Promise<TestServer> {
-  const { services, dataDir } = await createTestServices(options);
+  // The server removes the directory itself on stop, so `keepData` can keep it for a restart.
+  const { services, dataDir } = await openTestServices(options);
   const app = await buildServer({
     services,
     logger: createLogger(services.config),

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { startTestServer, type TestServer } from '@tensornode/api/testing';
 import { startFluenceStandIn } from '@tensornode/core/testkit';
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { createTensorNodeClient, errorCode, type TRPCClientError } from '../src/index.ts';
 
 let server: TestServer | undefined;
@@ -222,6 +223,8 @@ describe('persistence', () => {
     const admin = createTensorNodeClient({ url: server.url, token: server.tokenFor('admin') });
     const created = await admin.auth.tokens.create.mutate({ name: 'survivor', role: 'operator' });
     const dataDir = server.dataDir;
+    // The restarted server was given this directory, so it leaves it: remove it here.
+    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
     await server.stop({ keepData: true });
 
     server = await startTestServer({ database: 'file', dataDir });

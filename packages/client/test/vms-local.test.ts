@@ -1,7 +1,8 @@
+import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestServer, type TestServer } from '@tensornode/api/testing';
 import { isProcessAlive, type LocalVmProvider } from '@tensornode/core/vms';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { createTensorNodeClient, type TensorNodeClient } from '../src/index.ts';
 
 const rateLimits = { perMinute: 10_000, perHour: 10_000, deployPerMinute: 100 };
@@ -56,6 +57,8 @@ describe('local VM provider through the API', () => {
 
     // Restart on the same data directory.
     const dataDir = server.dataDir;
+    // The restarted server was given this directory, so it leaves it: remove it here.
+    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
     await server.stop({ keepData: true });
     server = await startTestServer({ database: 'file', dataDir, startJobs: false, rateLimits });
     operator = createTensorNodeClient({ url: server.url, token: server.tokenFor('operator') });

@@ -12,6 +12,7 @@ import { ensureStarterBank } from '../src/bank/index.ts';
 import { parseConfig } from '../src/config.ts';
 import { silentLogger } from '../src/context.ts';
 import { createJobRunner } from '../src/jobs/runner.ts';
+import { disabledLedgerHook } from '../src/ledger/outbox.ts';
 import {
   getSchedule,
   registerScheduleJobs,
@@ -19,7 +20,7 @@ import {
   setSchedule,
 } from '../src/schedule/index.ts';
 import { startStandInMiners } from '../src/testkit/stand-in-miners.ts';
-import { noLedger, staticMinerDirectory } from '../src/validation/index.ts';
+import { staticMinerDirectory } from '../src/validation/index.ts';
 
 const MINERS = 100;
 const INTERVAL_S = 1;
@@ -41,7 +42,7 @@ export async function run(): Promise<void> {
     miners: staticMinerDirectory(
       standIns.miners.map((m, i) => ({ ...m, minerAddress: `0.0.${10_000 + i}` })),
     ),
-    ledgerHook: noLedger,
+    ledgerHook: disabledLedgerHook,
   };
   ensureStarterBank(ctx);
   setSchedule(ctx, { intervalSeconds: INTERVAL_S, timeoutMs: 5_000 });

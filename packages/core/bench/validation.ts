@@ -14,10 +14,10 @@ import { openDatabase } from '@tensornode/db';
 import { request } from 'undici';
 import { parseConfig } from '../src/config.ts';
 import { silentLogger } from '../src/context.ts';
+import { disabledLedgerHook } from '../src/ledger/outbox.ts';
 import type { StandInBehaviour } from '../src/testkit/stand-in-miners.ts';
 import { createFanOutPool } from '../src/validation/fan-out-pool.ts';
 import { staticMinerDirectory } from '../src/validation/miner-directory.ts';
-import { noLedger } from '../src/validation/round-summary.ts';
 import { runValidationRound } from '../src/validation/run-round.ts';
 import type { MinerHostRequest } from './miner-host.ts';
 
@@ -102,7 +102,7 @@ async function runScenario(s: Scenario): Promise<void> {
       fanOut: pool.fanOut,
       log: silentLogger,
       miners: staticMinerDirectory(miners),
-      ledgerHook: noLedger,
+      ledgerHook: disabledLedgerHook,
     };
     const endpoints = miners.map((m) => m.endpoint);
 

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { parseEnv } from '@tensornode/env';
 import { z } from 'zod';
 
 const optionalString = z
@@ -162,24 +163,12 @@ export const SECRET_CONFIG_KEYS = [
   'METRICS_TOKEN',
 ] as const satisfies readonly (keyof Config)[];
 
-export class ConfigError extends Error {
-  constructor(readonly issues: { path: string; message: string }[]) {
-    super(`Invalid configuration:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+/** A bad setting: the shared env error, one line per variable (`Invalid configuration:`). */
+export { EnvError as ConfigError } from '@tensornode/env';
 
 /** Validates an environment map (never `process.env` directly: callers pass it in). */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  // An empty variable means "not set", as in .env files.
-  const present = Object.fromEntries(
-    Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''),
-  );
-  const result = configSchema.safeParse(present);
-  if (!result.success) {
-    throw new ConfigError(result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
-  }
-  return result.data;
+  return parseEnv(configSchema, env);
 }
 
 /** The secret values present in a config, for log redaction. */

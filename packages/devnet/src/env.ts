@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { parseEnv } from '@tensornode/env';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -24,14 +25,9 @@ export interface DevnetEnv {
   mirrorPort: number;
 }
 
-/** Parses the environment; throws naming each bad variable. */
-export function loadDevnetEnv(env: Record<string, string | undefined>): DevnetEnv {
-  const parsed = devnetEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid devnet environment: ${problems}`);
-  }
-  const e = parsed.data;
+/** Parses the environment; throws an EnvError naming each bad variable. */
+export function loadDevnetEnv(env: Record<string, string | undefined> = process.env): DevnetEnv {
+  const e = parseEnv(devnetEnvSchema, env, 'devnet environment');
   return {
     dbPath: e.DEVNET_DB_PATH ?? join(e.DATA_DIR, 'devnet.db'),
     host: e.DEVNET_HOST,

@@ -1,9 +1,10 @@
+import { exitOnEnvError } from '@tensornode/env';
 import { DevnetInUseError } from './chain-lock.ts';
 import { startDevnet } from './devnet.ts';
 import { loadDevnetEnv } from './env.ts';
 
 // Runs the devnet alone. The operator's private key stays in the database.
-const env = loadDevnetEnv(process.env);
+const env = exitOnEnvError(() => loadDevnetEnv());
 let devnet: Awaited<ReturnType<typeof startDevnet>>;
 try {
   devnet = await startDevnet(env);

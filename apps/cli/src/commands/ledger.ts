@@ -3,7 +3,7 @@ import { type Config, type Logger, UnavailableError } from '@tensornode/core';
 import {
   DevnetBusyError,
   type RunningLedger,
-  startEmbeddedLedger,
+  startConfiguredLedger,
   startLocalDevnet,
 } from '@tensornode/core/ledger';
 import { createRewardToken } from '@tensornode/core/rewards';
@@ -42,7 +42,7 @@ export async function withLedger<T>(
   const config = cliConfig();
   const handle = openDatabase({ path: databaseFile(config) });
   try {
-    const running = await startEmbeddedLedger(config, handle.db, stderrLog, { startWorker: false }).catch(
+    const running = await startConfiguredLedger(config, handle.db, stderrLog, { startWorker: false }).catch(
       (error: unknown) => {
         if (error instanceof DevnetBusyError) throw new UnavailableError(`${error.message}: ${whenBusy}`);
         throw error;

@@ -3,7 +3,7 @@ import { UnavailableError } from '@tensornode/core';
 import { distributeRewards, epochOf, type RewardsReport } from '@tensornode/core/rewards';
 import type { Command } from 'commander';
 import { apiClient } from '../api-client.ts';
-import { apiTarget, cliConfig } from '../env.ts';
+import { apiTarget, apiUrlIsExplicit, cliConfig } from '../env.ts';
 import { stderrLog, withLedger } from './ledger.ts';
 
 /**
@@ -28,7 +28,7 @@ async function distributeThroughApi(epoch: string): Promise<RewardsReport | unde
       /ECONNREFUSED|fetch failed/i.test(
         `${error.message} ${String((error.cause as Error | undefined)?.cause ?? '')}`,
       );
-    if (unreachable && process.env.TENSORNODE_URL === undefined) return undefined;
+    if (unreachable && !apiUrlIsExplicit()) return undefined;
     throw error;
   }
 }

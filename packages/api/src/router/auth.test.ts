@@ -1,23 +1,18 @@
-import { statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TRPCError } from '@trpc/server';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createCaller } from '../root.ts';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { AppServices } from '../services.ts';
-import { createTestServices } from '../testing.ts';
-import { createInternalContext } from '../trpc.ts';
+import { callerAs, createTestServices } from '../testing.ts';
 
 let services: AppServices;
 afterEach(async () => services?.close());
 
-function callerAs(role: 'viewer' | 'operator' | 'admin' | null) {
-  return createCaller(createInternalContext(services, role ? { tokenId: 'test', name: 'test', role } : null));
-}
-
 describe('auth.tokens', () => {
   it('creates a token that authenticates with its role, lists it without the secret, and revokes it', async () => {
     ({ services } = await createTestServices());
-    const admin = callerAs('admin');
+    const admin = callerAs(services, 'admin');
     const created = await admin.auth.tokens.create({ name: 'ci bot', role: 'operator' });
     expect(created.token).toMatch(/^tn_[\w-]{40,}$/);
     expect(created.record).toMatchObject({ name: 'ci bot', role: 'operator', revokedAt: null });
@@ -39,7 +34,7 @@ describe('auth.tokens', () => {
 
   it('refuses to revoke the last active admin token', async () => {
     ({ services } = await createTestServices());
-    const admin = callerAs('admin');
+    const admin = callerAs(services, 'admin');
     const [bootstrap] = (await admin.auth.tokens.list()).filter((t) => t.role === 'admin');
     const error = await admin.auth.tokens.revoke({ id: bootstrap!.id }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TRPCError);
@@ -48,7 +43,7 @@ describe('auth.tokens', () => {
 
   it('names the wrong fields on bad input', async () => {
     ({ services } = await createTestServices());
-    const error = await callerAs('admin')
+    const error = await callerAs(services, 'admin')
       // @ts-expect-error: deliberately wrong input
       .auth.tokens.create({ name: '', role: 'root' })
       .catch((e: unknown) => e);
@@ -60,14 +55,16 @@ describe('auth.tokens', () => {
 
 describe('first start', () => {
   it('creates an admin token once, in DATA_DIR/admin-token with mode 0600', async () => {
-    const first = await createTestServices({ database: 'file' });
-    services = first.services;
+    // Its own directory: the data must outlive the first services' close.
+    const dataDir = mkdtempSync(join(tmpdir(), 'tensornode-test-'));
+    onTestFinished(() => rmSync(dataDir, { recursive: true, force: true }));
+    ({ services } = await createTestServices({ database: 'file', dataDir }));
     expect(services.adminBootstrap.kind).toBe('created');
-    const file = join(first.dataDir, 'admin-token');
+    const file = join(dataDir, 'admin-token');
     expect(statSync(file).mode & 0o777).toBe(0o600);
     await services.close();
 
-    ({ services } = await createTestServices({ database: 'file', dataDir: first.dataDir }));
+    ({ services } = await createTestServices({ database: 'file', dataDir }));
     expect(services.adminBootstrap.kind).toBe('existing');
   });
 

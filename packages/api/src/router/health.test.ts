@@ -1,15 +1,13 @@
 import { afterEach, expect, it } from 'vitest';
-import { createCaller } from '../root.ts';
 import type { AppServices } from '../services.ts';
-import { createTestServices } from '../testing.ts';
-import { createInternalContext } from '../trpc.ts';
+import { callerAs, createTestServices } from '../testing.ts';
 
 let services: AppServices;
 afterEach(async () => services?.close());
 
 it('reports healthy with the database up, and degraded naming the database when it is gone', async () => {
   ({ services } = await createTestServices());
-  const anonymous = createCaller(createInternalContext(services, null));
+  const anonymous = callerAs(services, null);
   const healthy = await anonymous.health.check();
   expect(healthy.status).toBe('healthy');
   expect(healthy.services.db).toMatchObject({ status: 'up', kind: 'sqlite' });
@@ -25,10 +23,8 @@ it('shows why a service is down to token holders only', async () => {
   services.healthProbes.vmProvider = () => {
     throw new Error('Fluence: 403 invalid API key');
   };
-  const anonymous = await createCaller(createInternalContext(services, null)).health.check();
+  const anonymous = await callerAs(services, null).health.check();
   expect(anonymous.services.vmProvider).toEqual({ status: 'down', latencyMs: expect.any(Number) });
-  const viewer = await createCaller(
-    createInternalContext(services, { tokenId: 't', name: 't', role: 'viewer' }),
-  ).health.check();
+  const viewer = await callerAs(services, 'viewer').health.check();
   expect(viewer.services.vmProvider).toMatchObject({ status: 'down', error: 'Fluence: 403 invalid API key' });
 });

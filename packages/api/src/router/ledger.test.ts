@@ -2,10 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { hashRoundSummary, type RoundSummary, sha256Hex } from '@tensornode/core/validation';
 import { createOutboxRepository, createRoundRepository } from '@tensornode/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCaller } from '../root.ts';
 import type { AppServices } from '../services.ts';
-import { createTestServices } from '../testing.ts';
-import { createInternalContext } from '../trpc.ts';
+import { callerAs, createTestServices } from '../testing.ts';
 
 let services: AppServices;
 
@@ -13,9 +11,6 @@ beforeAll(async () => {
   ({ services } = await createTestServices({ ledger: true }));
 }, 30_000);
 afterAll(async () => services?.close());
-
-const callerAs = (role: 'viewer' | 'operator' | 'admin' | null) =>
-  createCaller(createInternalContext(services, role ? { tokenId: 't', name: 't', role } : null));
 
 /** Stores a round and its ledger record the way the round runner does. */
 function storeRound(score: number): RoundSummary {
@@ -67,13 +62,13 @@ function storeRound(score: number): RoundSummary {
 
 describe('ledger router (in-process devnet)', () => {
   it('reports the devnet ledger as up in health', async () => {
-    const health = await callerAs(null).health.check();
+    const health = await callerAs(services, null).health.check();
     expect(health.services.ledger).toMatchObject({ status: 'up', kind: 'devnet' });
   });
 
   it('shows rounds on the topic decoded, verifies them, and keeps signed bytes out of the outbox view', async () => {
     const summary = storeRound(75);
-    const viewer = callerAs('viewer');
+    const viewer = callerAs(services, 'viewer');
     const pending = await viewer.ledger.outbox();
     expect(JSON.stringify(pending)).not.toMatch(/signedBytes|payload/);
 
@@ -97,9 +92,9 @@ describe('ledger router (in-process devnet)', () => {
   });
 
   it('needs a token and rejects a foreign cursor', async () => {
-    await expect(callerAs(null).ledger.outbox()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    await expect(callerAs(services, null).ledger.outbox()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     await expect(
-      callerAs('viewer').ledger.messages({ cursor: 'http://evil.example/x' }),
+      callerAs(services, 'viewer').ledger.messages({ cursor: 'http://evil.example/x' }),
     ).rejects.toMatchObject({
       code: 'BAD_REQUEST',
     });
@@ -109,7 +104,7 @@ describe('ledger router (in-process devnet)', () => {
       `/api/v1/topics/${topicId}/messages/../../accounts?limit=1`,
       `/api/v1/topics/${topicId}/messages?limit=1&x=/../y`,
     ]) {
-      await expect(callerAs('viewer').ledger.messages({ cursor })).rejects.toMatchObject({
+      await expect(callerAs(services, 'viewer').ledger.messages({ cursor })).rejects.toMatchObject({
         code: 'BAD_REQUEST',
         message: expect.stringMatching(/^cursor: /),
       });
@@ -124,13 +119,17 @@ describe('ledger router (in-process devnet)', () => {
     await services.ledger!.worker.drain();
     expect(outbox.findById(entry.id)?.status).toBe('failed');
 
-    await expect(callerAs('operator').ledger.retry({ ids: [entry.id] })).rejects.toMatchObject({
+    await expect(callerAs(services, 'operator').ledger.retry({ ids: [entry.id] })).rejects.toMatchObject({
       code: 'FORBIDDEN',
     });
-    await expect(callerAs('admin').ledger.retry({ ids: [entry.id] })).resolves.toEqual({ retried: 1 });
+    await expect(callerAs(services, 'admin').ledger.retry({ ids: [entry.id] })).resolves.toEqual({
+      retried: 1,
+    });
     await services.ledger!.worker.drain();
     expect(outbox.findById(entry.id)?.status).toBe('confirmed');
     expect(createRoundRepository(services.db).findById(summary.roundId)?.ledgerStatus).toBe('confirmed');
-    await expect(callerAs('admin').ledger.retry({ ids: [entry.id] })).resolves.toEqual({ retried: 0 });
+    await expect(callerAs(services, 'admin').ledger.retry({ ids: [entry.id] })).resolves.toEqual({
+      retried: 0,
+    });
   });
 });

@@ -1,10 +1,8 @@
 import { findRewardTokenId } from '@tensornode/core/rewards';
 import { createMinerScoreRepository } from '@tensornode/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCaller } from '../root.ts';
 import type { AppServices } from '../services.ts';
-import { createTestServices } from '../testing.ts';
-import { createInternalContext } from '../trpc.ts';
+import { callerAs, createTestServices } from '../testing.ts';
 
 let services: AppServices;
 
@@ -13,14 +11,11 @@ beforeAll(async () => {
 }, 30_000);
 afterAll(async () => services?.close());
 
-const callerAs = (role: 'viewer' | 'operator' | 'admin') =>
-  createCaller(createInternalContext(services, { tokenId: 't', name: 't', role }));
-
 const today = () => new Date().toISOString().slice(0, 10);
 
 describe('rewards router', () => {
   it('validates the epoch: format, real day, not in the future', async () => {
-    const operator = callerAs('operator');
+    const operator = callerAs(services, 'operator');
     await expect(operator.rewards.preview({ epoch: '2026-13-01' })).rejects.toMatchObject({
       code: 'BAD_REQUEST',
     });
@@ -34,12 +29,14 @@ describe('rewards router', () => {
   });
 
   it('previews for operators, distributes for admins only, and runs an epoch once', async () => {
-    await expect(callerAs('viewer').rewards.preview({ epoch: today() })).rejects.toMatchObject({
+    await expect(callerAs(services, 'viewer').rewards.preview({ epoch: today() })).rejects.toMatchObject({
       code: 'FORBIDDEN',
     });
-    await expect(callerAs('operator').rewards.distribute({ epoch: today() })).rejects.toMatchObject({
-      code: 'FORBIDDEN',
-    });
+    await expect(callerAs(services, 'operator').rewards.distribute({ epoch: today() })).rejects.toMatchObject(
+      {
+        code: 'FORBIDDEN',
+      },
+    );
     // The embedded devnet created the reward token on first start.
     expect(findRewardTokenId(services)).toMatch(/^0\.0\.\d+$/);
     createMinerScoreRepository(services.db).upsert([
@@ -53,14 +50,14 @@ describe('rewards router', () => {
       },
       { minerAddress: 'vm:x', emaScore: 99, rounds: 1, answered: 1, lastScore: 99, lastSeenAt: new Date() },
     ]);
-    const preview = await callerAs('operator').rewards.preview({ epoch: today() });
+    const preview = await callerAs(services, 'operator').rewards.preview({ epoch: today() });
     expect(preview).toMatchObject({
       status: 'not_run',
       emission: '1000',
       payouts: [{ minerAddress: '0.0.98765', amount: '1000', status: 'planned' }],
     });
 
-    const first = await callerAs('admin').rewards.distribute({ epoch: today() });
+    const first = await callerAs(services, 'admin').rewards.distribute({ epoch: today() });
     expect(first.status).toBe('distributed');
     // The account does not exist on the devnet: recorded unpaid with the ledger's reason.
     expect(first.payouts[0]).toMatchObject({
@@ -68,7 +65,7 @@ describe('rewards router', () => {
       status: 'unpaid',
       reason: expect.stringMatching(/INVALID_ACCOUNT_ID|TOKEN_NOT_ASSOCIATED/),
     });
-    const second = await callerAs('admin').rewards.distribute({ epoch: today() });
+    const second = await callerAs(services, 'admin').rewards.distribute({ epoch: today() });
     expect(second.emission).toBe('1000');
     expect(second.distributed).toBe('0');
   });
@@ -89,13 +86,13 @@ describe('rewards router', () => {
       },
     ]);
     const epoch = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10); // an epoch of its own
-    const planned = await callerAs('operator').rewards.preview({ epoch });
+    const planned = await callerAs(services, 'operator').rewards.preview({ epoch });
     const share = planned.payouts.find((p) => p.minerAddress === miner.accountId)!;
     expect(BigInt(share.amount)).toBeGreaterThan(0n);
 
-    const first = await callerAs('admin').rewards.distribute({ epoch });
+    const first = await callerAs(services, 'admin').rewards.distribute({ epoch });
     expect(first.payouts.find((p) => p.minerAddress === miner.accountId)?.status).toBe('paid');
-    const second = await callerAs('admin').rewards.distribute({ epoch });
+    const second = await callerAs(services, 'admin').rewards.distribute({ epoch });
     expect(second.payouts.find((p) => p.minerAddress === miner.accountId)?.status).toBe('paid');
     expect((await ledger.balance(miner.accountId)).tokens[tokenId]).toBe(BigInt(share.amount));
   });

@@ -7,10 +7,8 @@ import { type FluenceStandIn, startFluenceStandIn } from '@tensornode/core/testk
 import { createFluenceProvider } from '@tensornode/core/vms';
 import { TRPCError } from '@trpc/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createCaller } from '../root.ts';
 import type { AppServices } from '../services.ts';
-import { createTestServices } from '../testing.ts';
-import { createInternalContext } from '../trpc.ts';
+import { callerAs, createTestServices } from '../testing.ts';
 
 let apiKey: string;
 let standIn: FluenceStandIn;
@@ -34,8 +32,7 @@ async function setup(env: Record<string, string> = {}) {
     env: { VM_PROVIDER: 'fluence', FLUENCE_API_KEY: apiKey, FLUENCE_API_URL: standIn.url, ...env },
     startJobs: false,
   }));
-  const as = (role: 'viewer' | 'operator' | 'admin') =>
-    createCaller(createInternalContext(services, { tokenId: role, name: role, role }));
+  const as = (role: 'viewer' | 'operator' | 'admin') => callerAs(services, role);
   await as('admin').keys.generate();
   return { viewer: as('viewer'), operator: as('operator'), admin: as('admin') };
 }
@@ -264,7 +261,7 @@ describe('vms and deployments routers (Fluence stand-in)', () => {
       vmProvider: provider,
       deployments: { ...services.deployments, provider, vmCache: createVmListCache(provider, 0) },
     };
-    const viewer = createCaller(createInternalContext(slow, { tokenId: 'v', name: 'v', role: 'viewer' }));
+    const viewer = callerAs(slow, 'viewer');
     standIn.slow(1_000);
     const error = await failure(viewer.vms.list());
     expect(error.code).toBe('GATEWAY_TIMEOUT');
@@ -273,7 +270,7 @@ describe('vms and deployments routers (Fluence stand-in)', () => {
   });
 
   it('reports the provider in health.check', async () => {
-    const health = await createCaller(createInternalContext(services, null)).health.check();
+    const health = await callerAs(services, null).health.check();
     expect(health.services.vmProvider).toMatchObject({ status: 'up', kind: 'fluence' });
   });
 });

@@ -48,7 +48,7 @@ export interface RunningLedger {
  * DATA_DIR/devnet.db). The score topic is MASTER_SCORE_TOPIC, or one created on first start and
  * remembered in settings. The outbox worker is started.
  */
-export async function startEmbeddedLedger(
+export async function startConfiguredLedger(
   config: Config,
   db: Database,
   log: Logger,

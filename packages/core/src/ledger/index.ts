@@ -2,7 +2,7 @@ export {
   DevnetBusyError,
   type RunningLedger,
   SCORE_TOPIC_SETTING,
-  startEmbeddedLedger,
+  startConfiguredLedger,
   startLocalDevnet,
 } from './embedded.ts';
 export {

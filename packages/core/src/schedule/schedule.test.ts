@@ -10,8 +10,9 @@ import { ensureStarterBank } from '../bank/index.ts';
 import { parseConfig } from '../config.ts';
 import { silentLogger } from '../context.ts';
 import { createJobRunner, type JobRunner } from '../jobs/runner.ts';
+import { disabledLedgerHook } from '../ledger/outbox.ts';
 import { type StandInMiners, startStandInMiners } from '../testkit/stand-in-miners.ts';
-import { noLedger, type RoundMiner, staticMinerDirectory } from '../validation/index.ts';
+import { type RoundMiner, staticMinerDirectory } from '../validation/index.ts';
 import {
   formatDuration,
   getSchedule,
@@ -54,7 +55,7 @@ function context(miners: RoundMiner[], path = ':memory:'): ScheduleContext {
     config: parseConfig({}),
     log: silentLogger,
     miners: staticMinerDirectory(miners),
-    ledgerHook: noLedger,
+    ledgerHook: disabledLedgerHook,
   };
   ensureStarterBank(ctx);
   return ctx;

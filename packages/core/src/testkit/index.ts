@@ -1,3 +1,4 @@
+export { freePort } from '../vms/local/free-port.ts';
 export * from './fluence-stand-in.ts';
 export * from './openai-stand-in.ts';
 export * from './sshd.ts';

@@ -9,8 +9,9 @@ import { openDatabase } from '@tensornode/db';
 import { parseConfig } from '../config.ts';
 import { silentLogger } from '../context.ts';
 import { createJobRunner } from '../jobs/runner.ts';
+import { disabledLedgerHook } from '../ledger/outbox.ts';
 import { registerScheduleJobs, type ScheduleContext } from '../schedule/index.ts';
-import { noLedger, type RoundMiner, staticMinerDirectory } from '../validation/index.ts';
+import { type RoundMiner, staticMinerDirectory } from '../validation/index.ts';
 
 const handle = openDatabase({ path: process.env.DB! });
 const miners = JSON.parse(process.env.MINERS!) as RoundMiner[];
@@ -19,7 +20,7 @@ const ctx: ScheduleContext = {
   config: parseConfig({}),
   log: silentLogger,
   miners: staticMinerDirectory(miners),
-  ledgerHook: noLedger,
+  ledgerHook: disabledLedgerHook,
   hooks: {
     onProgress: (event) => {
       if (event.type === 'started') process.stdout.write(`started ${event.roundId}\n`);

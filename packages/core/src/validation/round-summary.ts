@@ -50,8 +50,6 @@ export interface RoundLedgerHook {
   afterCommit?(): void;
 }
 
-export const noLedger: RoundLedgerHook = { enqueue() {} };
-
 /** Deterministic JSON: object keys sorted, no whitespace. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { parseConfig } from '../config.ts';
 import { silentLogger } from '../context.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
+import { disabledLedgerHook } from '../ledger/outbox.ts';
 import { countBodyBytes } from '../testkit/count-body-bytes.ts';
 import { type StandInBehaviour, type StandInMiners, startStandInMiners } from '../testkit/stand-in-miners.ts';
 import { getRound } from './get-round.ts';
@@ -10,7 +11,7 @@ import { leaderboard, minerScoreHistory } from './leaderboard.ts';
 import { listRounds } from './list-rounds.ts';
 import { type RoundMiner, staticMinerDirectory } from './miner-directory.ts';
 import type { RoundProgressEvent } from './progress.ts';
-import { hashRoundSummary, noLedger, type RoundLedgerHook, type RoundSummary } from './round-summary.ts';
+import { hashRoundSummary, type RoundLedgerHook, type RoundSummary } from './round-summary.ts';
 import { runValidationRound, type ValidationContext } from './run-round.ts';
 
 const PROMPT = 'What is 6 x 7? Answer with the number.';
@@ -28,7 +29,7 @@ function makeContext(
     config: { ...parseConfig({}), SCORE_EMA_ALPHA: 0.5 },
     log: silentLogger,
     miners: staticMinerDirectory(miners),
-    ledgerHook: noLedger,
+    ledgerHook: disabledLedgerHook,
     ...overrides,
   };
 }

@@ -18,10 +18,8 @@ export function isLocalVmId(id: string): boolean {
   return LOCAL_VM_ID.test(id);
 }
 
-/** apps/miner/src/main.ts, found from this file so it works whatever the working directory. */
-export const DEFAULT_MINER_ENTRY = fileURLToPath(
-  new URL('../../../../../apps/miner/src/main.ts', import.meta.url),
-);
+/** The reference miner's entry, resolved through core's declared dependency `@tensornode/miner`. */
+export const DEFAULT_MINER_ENTRY = createRequire(import.meta.url).resolve('@tensornode/miner/main');
 
 export interface LocalProviderOptions {
   db: Database;
