@@ -1,0 +1,2 @@
+export * from './merkle.ts';
+export * from './score-tree.ts';
