@@ -81,7 +81,7 @@ export function verifyInclusion(input: {
   if (leafIndex < 0 || leafIndex >= treeSize) return false;
   let fn = leafIndex;
   let sn = treeSize - 1;
-  let r = Buffer.from(input.leafHash);
+  let r: Buffer = Buffer.from(input.leafHash);
   for (const p of auditPath) {
     if (sn === 0) return false;
     if (fn % 2 === 1 || fn === sn) {
