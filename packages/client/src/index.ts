@@ -70,3 +70,11 @@ export type TensorNodeClient = ReturnType<typeof createTensorNodeClient>;
 export function errorCode(error: unknown): string | undefined {
   return error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;
 }
+
+export {
+  type LedgerCheckOptions,
+  type ScoreProof,
+  type ScoreProofCheck,
+  verifyScoreProof,
+  verifyScoreProofOnLedger,
+} from './score-proof.ts';

@@ -1,2 +1,5 @@
+export * from './canonical-json.ts';
+export * from './commitment.ts';
 export * from './merkle.ts';
+export * from './prove-score.ts';
 export * from './score-tree.ts';

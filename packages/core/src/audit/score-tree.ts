@@ -1,4 +1,4 @@
-import { canonicalJson } from '../validation/round-summary.ts';
+import { canonicalJson } from './canonical-json.ts';
 import { buildMerkleTree, type MerkleTree } from './merkle.ts';
 
 /** One miner's line in a round's score tree. Its canonical JSON is the Merkle leaf. */
