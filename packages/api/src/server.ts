@@ -13,6 +13,7 @@ import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { type AppRouter, appRouter } from './root.ts';
 import { uploadRoutes } from './routes/uploads.ts';
+import { validatorKeyRoutes } from './routes/validator-key.ts';
 import type { AppServices } from './services.ts';
 import { bearerFrom, createContextFactory, resolveCaller } from './trpc.ts';
 
@@ -195,6 +196,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
     });
     await api.register(uploadRoutes, { services });
+    await api.register(validatorKeyRoutes, { services });
   });
 
   app.addHook('preClose', async () => {

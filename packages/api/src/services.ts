@@ -9,6 +9,7 @@ import {
   ensureAdminToken,
   type HealthProbe,
 } from '@tensornode/core';
+import { loadOrCreateValidatorKey, type ValidatorKey } from '@tensornode/core/audit';
 import {
   createDeploymentMinerDirectory,
   createVmListCache,
@@ -61,6 +62,8 @@ export interface AppServices {
   miners: MinerDirectory;
   /** Asks a round's miners: large rounds spread over VALIDATION_THREADS worker threads. */
   fanOut: FanOut;
+  /** Signs every request to a miner (DATA_DIR/validator-key.pem); public half at GET /v1/validator-key. */
+  validatorKey: ValidatorKey;
   /** The LLM judge when OPENAI_API_KEY is set; the heuristic scores otherwise. */
   judge: Judge | undefined;
   /** Round progress for `validation.onProgress` subscribers. */
@@ -120,6 +123,7 @@ export async function createServices({
     // Threads start with the first large round and stay until shutdown.
     const fanOutPool = createFanOutPool({ size: config.VALIDATION_THREADS });
     closers.push(() => fanOutPool.close());
+    const validatorKey = loadOrCreateValidatorKey(config.DATA_DIR);
     const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
     if (redis) closers.push(() => redis.quit().then(() => undefined));
     const healthProbes: Record<string, HealthProbe> = {
@@ -160,7 +164,9 @@ export async function createServices({
       ledger,
       ledgerHook: ledger?.hook ?? disabledLedgerHook,
       miners: createDeploymentMinerDirectory(deployments),
-      fanOut: fanOutPool.fanOut,
+      // Every round asked through the services is signed, whoever starts it.
+      fanOut: (input) => fanOutPool.fanOut({ ...input, signingKey: validatorKey.privateKey }),
+      validatorKey,
       judge,
       progress: createProgressHub(),
       redis,

@@ -3,3 +3,4 @@ export * from './commitment.ts';
 export * from './merkle.ts';
 export * from './prove-score.ts';
 export * from './score-tree.ts';
+export * from './validator-key.ts';
