@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { canonicalJson } from './canonical-json.ts';
 import { buildMerkleTree, leafHash, verifyInclusion } from './merkle.ts';
 import { buildScoreTree, scoreLeafBytes } from './score-tree.ts';
 
@@ -144,6 +145,7 @@ describe('score tree', () => {
     expect(scoreLeafBytes(scores.leaves[1]!).toString('utf8')).toBe(
       '{"minerAddress":null,"ok":false,"roundId":"round-1","score":0,"vmId":"b"}',
     );
+    for (const leaf of scores.leaves) expect(scoreLeafBytes(leaf).toString('utf8')).toBe(canonicalJson(leaf));
     expect(scores.root).toBe(mth(scores.leaves.map(scoreLeafBytes)).toString('hex'));
 
     const index = scores.indexOf('\uFFFD')!;
