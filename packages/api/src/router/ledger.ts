@@ -49,6 +49,12 @@ const verifyResult = z.object({
   roundId: z.string(),
   version: z.union([z.literal(1), z.literal(2)]),
   scoresRoot: z.string().nullable(),
+  reveal: z
+    .object({
+      status: z.enum(['secret', 'pending', 'verified', 'failed']),
+      sequenceNumber: z.number().nullable(),
+    })
+    .nullable(),
   match: z.boolean(),
   stored: z.object({
     payloadHash: z.string(),

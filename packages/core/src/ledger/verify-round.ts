@@ -1,5 +1,6 @@
-import { createRoundAuditRepository, createRoundRepository } from '@tensornode/db';
+import { createOutboxRepository, createRoundAuditRepository, createRoundRepository } from '@tensornode/db';
 import { nextRunningHash } from '@tensornode/devnet/running-hash';
+import { checkReveal, parseRoundReveal } from '../audit/reveal.ts';
 import type { CoreContext } from '../context.ts';
 import { NotFoundError } from '../errors.ts';
 import {
@@ -19,6 +20,14 @@ export interface VerifyRoundResult {
   version: 1 | 2;
   /** v2: the scores root recomputed from the stored answers (null for v1). */
   scoresRoot: string | null;
+  /**
+   * v2: the reveal of the round's salts, question and truth. `secret` until an epoch closes or the
+   * question retires; `pending` until the ledger has it; then whether it opens the commitments.
+   */
+  reveal: {
+    status: 'secret' | 'pending' | 'verified' | 'failed';
+    sequenceNumber: number | null;
+  } | null;
   /** True when the message on the ledger is exactly the summary rebuilt from the database. */
   match: boolean;
   stored: {
@@ -78,6 +87,27 @@ function checkRunningHashes(records: MirrorTopicRecord[]): boolean | null {
   return true;
 }
 
+/** Reads the round's reveal from the ledger, if it was published, and checks it opens the commitments. */
+async function checkRoundReveal(
+  ctx: CoreContext & { ledger: Ledger },
+  summary: RoundSummaryV2,
+  topicId: string,
+  reasons: string[],
+): Promise<NonNullable<VerifyRoundResult['reveal']>> {
+  const audit = createRoundAuditRepository(ctx.db).find(summary.roundId);
+  if (!audit?.revealOutboxId) return { status: 'secret', sequenceNumber: null };
+  const entry = createOutboxRepository(ctx.db).findById(audit.revealOutboxId);
+  if (entry?.status !== 'confirmed' || entry.sequenceNumber == null)
+    return { status: 'pending', sequenceNumber: null };
+  const message = await ctx.ledger.message(entry.topicId ?? topicId, entry.sequenceNumber);
+  const reveal = message ? parseRoundReveal(Buffer.from(message.message).toString('utf8')) : null;
+  const problems = reveal
+    ? checkReveal(reveal, summary)
+    : [`no reveal message ${entry.sequenceNumber} on topic ${entry.topicId ?? topicId}`];
+  reasons.push(...problems);
+  return { status: problems.length === 0 ? 'verified' : 'failed', sequenceNumber: entry.sequenceNumber };
+}
+
 /** What a v2 message must also be: one chunk, carrying the root recomputed from the stored answers. */
 function checkV2Message(summary: RoundSummaryV2, message: TopicMessage): string[] {
   const reasons: string[] = [];
@@ -115,6 +145,7 @@ export async function verifyRound(
     roundId,
     version: summary.v,
     scoresRoot: summary.v === 2 ? summary.scoresRoot : null,
+    reveal: null,
     match: false,
     stored: {
       payloadHash,
@@ -170,6 +201,7 @@ export async function verifyRound(
   const chain = checkRunningHashes(records);
   result.onLedger.runningHashValid = chain;
   if (chain === false) reasons.push('the running hash chain does not recompute');
+  if (summary.v === 2) result.reveal = await checkRoundReveal(ctx, summary, round.ledgerTopicId, reasons);
 
   result.match = reasons.length === 0;
   return result;

@@ -3,6 +3,7 @@ import { createRoundAuditRepository, createRoundRepository } from '@tensornode/d
 import pLimit from 'p-limit';
 import type { Dispatcher } from 'undici';
 import { newSalt } from '../audit/commitment.ts';
+import { isQuestionRevealed } from '../audit/reveal.ts';
 import type { CoreContext } from '../context.ts';
 import { ConflictError, InvalidInputError } from '../errors.ts';
 import {
@@ -65,6 +66,11 @@ export async function runValidationRound(
   const method = input.method ?? 'auto';
   const timeoutMs = input.timeoutMs ?? ctx.config.VALIDATION_TIMEOUT_MS;
   validateInput(input, timeoutMs, method);
+  if (isQuestionRevealed(ctx.db, input.prompt))
+    throw new InvalidInputError(
+      'prompt',
+      'this question was revealed on the ledger and is never asked again',
+    );
   const miners = await selectMiners(ctx.miners, input.vmIds);
 
   const now = () => ctx.now?.() ?? new Date();
