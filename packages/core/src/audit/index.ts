@@ -1,5 +1,6 @@
 export * from './canonical-json.ts';
 export * from './commitment.ts';
+export * from './copy-groups.ts';
 export * from './merkle.ts';
 export * from './prove-score.ts';
 export * from './reveal.ts';
