@@ -101,7 +101,13 @@ export async function createServices({
   const closers: (() => Promise<void> | void)[] = [() => database.close()];
   try {
     const adminBootstrap = ensureAdminToken({ db: database.db, config });
-    const vmProvider = createVmProvider(config, { db: database.db, log });
+    const validatorKey = loadOrCreateValidatorKey(config.DATA_DIR);
+    // Local miners pin this validator's key: they answer only requests it signed.
+    const vmProvider = createVmProvider(config, {
+      db: database.db,
+      log,
+      minerEnv: { VALIDATOR_PUBLIC_KEY: validatorKey.publicKeyHex },
+    });
     closers.push(() => vmProvider.close());
     const vmCache = createVmListCache(vmProvider, config.VM_CACHE_TTL_MS);
     const deployments: DeploymentContext = { db: database.db, config, log, provider: vmProvider, vmCache };
@@ -123,7 +129,6 @@ export async function createServices({
     // Threads start with the first large round and stay until shutdown.
     const fanOutPool = createFanOutPool({ size: config.VALIDATION_THREADS });
     closers.push(() => fanOutPool.close());
-    const validatorKey = loadOrCreateValidatorKey(config.DATA_DIR);
     const redis = config.REDIS_URL ? await connectRedis(config.REDIS_URL, log) : undefined;
     if (redis) closers.push(() => redis.quit().then(() => undefined));
     const healthProbes: Record<string, HealthProbe> = {
