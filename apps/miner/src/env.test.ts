@@ -13,6 +13,8 @@ describe('loadMinerEnv', () => {
       MINER_UPSTREAM_API_KEY: undefined,
       MINER_UPSTREAM_TIMEOUT_MS: 60_000,
       MINER_EXIT_WITH_PARENT: false,
+      VALIDATOR_PUBLIC_KEY: undefined,
+      MINER_VM_ID: undefined,
     });
   });
 

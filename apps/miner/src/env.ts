@@ -20,6 +20,10 @@ const minerEnvSchema = z.object({
   MINER_UPSTREAM_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(600_000)).transform(
     (value) => value ?? 60_000,
   ),
+  /** The validator's ed25519 public key (hex or PEM, GET /v1/validator-key): chat requests must be signed. */
+  VALIDATOR_PUBLIC_KEY: optional(z.string().min(1)),
+  /** This miner's VM id: with VALIDATOR_PUBLIC_KEY, requests signed for another VM are refused too. */
+  MINER_VM_ID: optional(z.string().min(1)),
   // Set by the local VM provider, which spawns miners with piped stdio: exit when the parent goes.
   MINER_EXIT_WITH_PARENT: optional(z.enum(['0', '1', 'true', 'false'])).transform(
     (value) => value === '1' || value === 'true',

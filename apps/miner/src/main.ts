@@ -1,15 +1,21 @@
 /** Starts the reference miner from the environment; stops cleanly on SIGTERM/SIGINT (and stdin end). */
 import { loadMinerEnv, MinerEnvError } from './env.ts';
+import { createRequestVerifier, parseValidatorPublicKey } from './request-signature.ts';
 import { buildMinerServer } from './server.ts';
 
 const SHUTDOWN_GRACE_MS = 5_000;
 
 let env: ReturnType<typeof loadMinerEnv>;
+let validatorKey: ReturnType<typeof parseValidatorPublicKey> | undefined;
 try {
   env = loadMinerEnv();
+  validatorKey = env.VALIDATOR_PUBLIC_KEY ? parseValidatorPublicKey(env.VALIDATOR_PUBLIC_KEY) : undefined;
 } catch (error) {
-  if (!(error instanceof MinerEnvError)) throw error;
-  process.stderr.write(`${error.message}\n`);
+  const message =
+    error instanceof MinerEnvError
+      ? error.message
+      : `invalid miner environment: VALIDATOR_PUBLIC_KEY: expected a 32-byte ed25519 key in hex, or a PEM public key`;
+  process.stderr.write(`${message}\n`);
   process.exit(1);
 }
 
@@ -24,6 +30,9 @@ const app = buildMinerServer({
       }
     : undefined,
   logger: { level: env.LOG_LEVEL },
+  requestVerifier: validatorKey
+    ? createRequestVerifier({ publicKey: validatorKey, vmId: env.MINER_VM_ID })
+    : undefined,
 });
 
 let stopping = false;

@@ -1,6 +1,7 @@
 /** The reference miner's HTTP server: POST /api/chat and GET /health. Reads no environment. */
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { z } from 'zod';
+import type { RequestVerifier } from './request-signature.ts';
 import { solve } from './solver.ts';
 import { UpstreamModel, UpstreamModelError, type UpstreamOptions } from './upstream.ts';
 
@@ -10,6 +11,8 @@ export interface MinerServerOptions {
   /** When set, prompts go to this OpenAI-compatible model instead of the solver. */
   upstream?: UpstreamOptions | undefined;
   logger?: FastifyServerOptions['logger'];
+  /** When set (VALIDATOR_PUBLIC_KEY), chat requests must be signed by the validator: else 401. */
+  requestVerifier?: RequestVerifier | undefined;
 }
 
 const chatRequestSchema = z.object({
@@ -36,6 +39,18 @@ export function buildMinerServer(options: MinerServerOptions): FastifyInstance {
     return reply.status(statusCode).send({ error: error instanceof Error ? error.message : 'bad request' });
   });
 
+  const verifier = options.requestVerifier;
+  const rawBodies = new WeakMap<object, Buffer>();
+  if (verifier) {
+    // The signature covers the body's exact bytes: keep them beside the parsed JSON.
+    const parseJson = app.getDefaultJsonParser('error', 'error');
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+      rawBodies.set(request, body as Buffer);
+      parseJson(request, (body as Buffer).toString('utf8'), done);
+    });
+  }
+
   app.get('/health', async () => ({
     status: 'ok' as const,
     model: upstream ? (upstream.model ?? 'upstream (model not yet discovered)') : options.modelName,
@@ -43,6 +58,13 @@ export function buildMinerServer(options: MinerServerOptions): FastifyInstance {
   }));
 
   app.post('/api/chat', async (request, reply) => {
+    if (verifier) {
+      const check = verifier.check(request.headers, rawBodies.get(request) ?? Buffer.alloc(0));
+      if (!check.ok) {
+        request.log.warn({ reason: check.reason }, 'refused a request not signed by the validator');
+        return reply.status(401).send({ error: `request signature: ${check.reason}` });
+      }
+    }
     const parsed = chatRequestSchema.safeParse(request.body ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

@@ -32,6 +32,7 @@ const SPEC_ROLES: Record<string, Required> = {
   'ledger.messages': 'viewer',
   'ledger.outbox': 'viewer',
   'ledger.verify': 'viewer',
+  'ledger.proof': 'public',
   'ledger.retry': 'admin', // not in the SPEC's abridged table: retries failed outbox entries on demand (issue 5 §3)
   'rewards.preview': 'operator',
   'rewards.distribute': 'admin',

@@ -17,6 +17,7 @@ import { buildOpenApiDocument } from './openapi.ts';
 import { type AppRouter, appRouter } from './root.ts';
 import { openApiDocsRoutes, restRoutes } from './routes/openapi.ts';
 import { uploadRoutes } from './routes/uploads.ts';
+import { validatorKeyRoutes } from './routes/validator-key.ts';
 import type { AppServices } from './services.ts';
 import { bearerFrom, createContextFactory, RateLimitedError, resolveCaller } from './trpc.ts';
 
@@ -300,6 +301,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     });
     await api.register(uploadRoutes, { services });
     await api.register(restRoutes, { services, metrics, document: openApiDocument });
+    await api.register(validatorKeyRoutes, { services });
   });
 
   app.addHook('preClose', async () => {

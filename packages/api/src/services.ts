@@ -9,6 +9,7 @@ import {
   ensureAdminToken,
   type HealthProbe,
 } from '@tensornode/core';
+import { loadOrCreateValidatorKey, type ValidatorKey } from '@tensornode/core/audit';
 import { ensureStarterBank } from '@tensornode/core/bank';
 import { type DemoNetworkContext, type DemoNetworkOutcome, ensureDemoNetwork } from '@tensornode/core/demo';
 import {
@@ -65,6 +66,8 @@ export interface AppServices {
   miners: MinerDirectory;
   /** Asks a round's miners: large rounds spread over VALIDATION_THREADS worker threads. */
   fanOut: FanOut;
+  /** Signs every request to a miner (DATA_DIR/validator-key.pem); public half at GET /v1/validator-key. */
+  validatorKey: ValidatorKey;
   /** The LLM judge when OPENAI_API_KEY is set; the heuristic scores otherwise. */
   judge: Judge | undefined;
   /** Round progress for `validation.onProgress` subscribers. */
@@ -113,7 +116,13 @@ export async function createServices({
     const adminBootstrap = ensureAdminToken({ db: database.db, config });
     ensureStarterBank({ db: database.db, config, log });
     const metricsRelay = createMetricsRelay();
-    const vmProvider = createVmProvider(config, { db: database.db, log });
+    const validatorKey = loadOrCreateValidatorKey(config.DATA_DIR);
+    // Local miners pin this validator's key: they answer only requests it signed.
+    const vmProvider = createVmProvider(config, {
+      db: database.db,
+      log,
+      minerEnv: { VALIDATOR_PUBLIC_KEY: validatorKey.publicKeyHex },
+    });
     closers.push(() => vmProvider.close());
     const vmCache = createVmListCache(vmProvider, config.VM_CACHE_TTL_MS);
     const deployments: DeploymentContext = { db: database.db, config, log, provider: vmProvider, vmCache };
@@ -137,6 +146,8 @@ export async function createServices({
     // Threads start with the first large round and stay until shutdown.
     const fanOutPool = createFanOutPool({ size: config.VALIDATION_THREADS });
     closers.push(() => fanOutPool.close());
+    // Every round asked through the services is signed, whoever starts it (API, schedule, demo).
+    const fanOut: FanOut = (input) => fanOutPool.fanOut({ ...input, signingKey: validatorKey.privateKey });
     const progress = createProgressHub({ subscriberBuffer: config.PROGRESS_SUBSCRIBER_BUFFER });
     const miners = createDeploymentMinerDirectory(deployments);
     const schedule: ScheduleContext = {
@@ -145,7 +156,7 @@ export async function createServices({
       log: log.child({ component: 'schedule' }),
       miners,
       ledgerHook: ledger?.hook ?? disabledLedgerHook,
-      fanOut: fanOutPool.fanOut,
+      fanOut,
       judge,
       hooks: { onProgress: (event) => progress.publish(event) },
       observer: metricsRelay.schedule,
@@ -200,7 +211,8 @@ export async function createServices({
       ledger,
       ledgerHook: ledger?.hook ?? disabledLedgerHook,
       miners,
-      fanOut: fanOutPool.fanOut,
+      fanOut,
+      validatorKey,
       judge,
       progress,
       redis,

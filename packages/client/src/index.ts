@@ -75,3 +75,11 @@ export type TensorNodeClient = TRPCClient<AppRouter>;
 export function errorCode(error: unknown): string | undefined {
   return error instanceof TRPCClientError ? (error.data as { code?: string } | undefined)?.code : undefined;
 }
+
+export {
+  type LedgerCheckOptions,
+  type ScoreProof,
+  type ScoreProofCheck,
+  verifyScoreProof,
+  verifyScoreProofOnLedger,
+} from './score-proof.ts';

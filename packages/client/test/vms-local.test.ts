@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestServer, type TestServer } from '@tensornode/api/testing';
+import { signMinerRequest } from '@tensornode/core/audit';
 import { isProcessAlive, type LocalVmProvider } from '@tensornode/core/vms';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { createTensorNodeClient, type TensorNodeClient } from '../src/index.ts';
@@ -23,13 +24,18 @@ async function untilActive(client: TensorNodeClient, vmIds: string[]): Promise<v
   }
 }
 
-async function ask(endpoint: string, prompt: string): Promise<string> {
-  const res = await fetch(endpoint, {
+/** Asks a local miner directly, signed with the server's validator key as the fan-out signs. */
+async function ask(vm: { id: string; minerEndpoint?: string | undefined }, prompt: string): Promise<string> {
+  const body = JSON.stringify({ prompt });
+  const res = await fetch(vm.minerEndpoint!, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ prompt }),
+    headers: {
+      'content-type': 'application/json',
+      ...signMinerRequest(server!.services.validatorKey.privateKey, { vmId: vm.id, body }),
+    },
+    body,
   });
-  expect(res.status, `${endpoint}: ${await res.clone().text()}`).toBe(200);
+  expect(res.status, `${vm.minerEndpoint}: ${await res.clone().text()}`).toBe(200);
   return ((await res.json()) as { response: string }).response;
 }
 
@@ -48,8 +54,15 @@ describe('local VM provider through the API', () => {
     expect(listed.map((vm) => vm.id).sort()).toEqual([...ids].sort());
     for (const vm of listed) {
       expect(vm.deployment?.walletAddress).toBe('0.0.500');
-      expect(await ask(vm.minerEndpoint!, 'What is 6 * 7?')).toContain('42');
+      expect(await ask(vm, 'What is 6 * 7?')).toContain('42');
     }
+    // Local miners pin the validator's key: an unsigned request gets no answer.
+    const unsigned = await fetch(listed[0]!.minerEndpoint!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ prompt: 'What is 6 * 7?' }),
+    });
+    expect(unsigned.status).toBe(401);
     expect((await operator.health.check.query()).services.vmProvider).toMatchObject({
       kind: 'local',
       status: 'up',
@@ -67,7 +80,7 @@ describe('local VM provider through the API', () => {
     expect(restored.map((vm) => vm.id).sort()).toEqual([...ids].sort());
     for (const vm of restored) {
       expect(vm.deployment?.status).toBe('inactive');
-      expect(await ask(vm.minerEndpoint!, 'What is 10 - 3?')).toContain('7');
+      expect(await ask(vm, 'What is 10 - 3?')).toContain('7');
     }
 
     const provider = server.services.vmProvider as LocalVmProvider;

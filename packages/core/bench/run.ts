@@ -5,6 +5,7 @@
 const benchmarks: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   ledger: () => import('./ledger.ts'),
   schedule: () => import('./schedule.ts'),
+  'topic-size': () => import('./topic-size.ts'),
   validation: () => import('./validation.ts'),
   vms: () => import('./vms.ts'),
 };

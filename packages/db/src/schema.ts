@@ -328,3 +328,28 @@ export const validationSchedule = sqliteTable('validation_schedule', {
   skippedTicks: integer('skipped_ticks').notNull().default(0),
   updatedAt: createdAt(),
 });
+// ---------------------------------------------------------------- auditable rounds (issue 12)
+
+/**
+ * What a v2 round committed to on the topic: its scores root and the salts of its question and
+ * truth commitments. The salts are secret until the round's reveal goes out; a round without a row
+ * here was published as v1.
+ */
+export const roundAudits = sqliteTable(
+  'round_audits',
+  {
+    roundId: text('round_id')
+      .primaryKey()
+      .references(() => validationRounds.id, { onDelete: 'cascade' }),
+    version: integer('version').notNull(),
+    scoresRoot: text('scores_root').notNull(),
+    questionSalt: text('question_salt').notNull(),
+    truthSalt: text('truth_salt').notNull(),
+    questionCommitment: text('question_commitment').notNull(),
+    truthCommitment: text('truth_commitment').notNull(),
+    /** When the reveal (salts, question, truth) was queued for the topic; null while secret. */
+    revealedAt: integer('revealed_at', { mode: 'timestamp_ms' }),
+    revealOutboxId: integer('reveal_outbox_id'),
+  },
+  (t) => [index('round_audits_unrevealed_idx').on(t.revealedAt)],
+);

@@ -1,3 +1,4 @@
+import { proveScore } from '@tensornode/core/audit';
 import {
   listOutbox,
   listTopicMessages,
@@ -8,7 +9,7 @@ import {
 import { schema } from '@tensornode/db';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { adminProcedure, viewerProcedure } from '../trpc.ts';
+import { adminProcedure, publicProcedure, viewerProcedure } from '../trpc.ts';
 
 export const ZLedgerMessagesInput = z
   .object({
@@ -46,6 +47,14 @@ const outboxEntry = z.object({
 
 const verifyResult = z.object({
   roundId: z.string(),
+  version: z.union([z.literal(1), z.literal(2)]),
+  scoresRoot: z.string().nullable(),
+  reveal: z
+    .object({
+      status: z.enum(['secret', 'pending', 'verified', 'failed']),
+      sequenceNumber: z.number().nullable(),
+    })
+    .nullable(),
   match: z.boolean(),
   stored: z.object({
     payloadHash: z.string(),
@@ -64,7 +73,35 @@ const verifyResult = z.object({
   reasons: z.array(z.string()),
 });
 
+const hex = z.string().regex(/^[0-9a-f]*$/);
+
+export const ZScoreProof = z.object({
+  leaf: z.object({
+    roundId: z.string(),
+    vmId: z.string(),
+    minerAddress: z.string().nullable(),
+    score: z.number().int(),
+    ok: z.boolean(),
+  }),
+  leafIndex: z.number().int(),
+  treeSize: z.number().int(),
+  auditPath: z.array(hex),
+  scoresRoot: hex,
+  topicId: z.string().nullable(),
+  sequenceNumber: z.number().int().nullable(),
+  consensusTimestamp: z.string().nullable(),
+  runningHash: hex.nullable(),
+});
+
 export const ledgerRouter = {
+  /**
+   * One VM's score in a v2 round with its RFC 6962 audit path to the round's `scoresRoot` on the
+   * topic. Public: a miner checks its own score without an account (docs/audit.md).
+   */
+  proof: publicProcedure
+    .input(z.object({ roundId: z.string().min(1).max(100), vmId: z.string().min(1).max(200) }))
+    .output(ZScoreProof)
+    .query(({ ctx, input }) => proveScore(ctx.services, input)),
   /** The score topic's messages from the mirror node, decoded (JSON parsed when it is JSON). */
   messages: viewerProcedure
     .input(ZLedgerMessagesInput)

@@ -24,6 +24,16 @@ const report = z.object({
       transactionId: z.string().nullable(),
     }),
   ),
+  /** The epoch's rounds and the scores roots they anchored (docs/audit.md). */
+  rounds: z.array(
+    z.object({
+      roundId: z.string(),
+      completedAt: z.date(),
+      scoresRoot: z.string().nullable(),
+      topicId: z.string().nullable(),
+      sequenceNumber: z.number().nullable(),
+    }),
+  ),
 });
 
 export const rewardsRouter = {

@@ -1,2 +1,10 @@
+export * from './canonical-json.ts';
+export * from './commitment.ts';
+export * from './copy-groups.ts';
 export { type AuditPage, listAuditInput, listPrivilegedActions } from './list-actions.ts';
+export * from './merkle.ts';
+export * from './prove-score.ts';
 export { describeTarget, type PrivilegedAction, recordPrivilegedAction } from './record-action.ts';
+export * from './reveal.ts';
+export * from './score-tree.ts';
+export * from './validator-key.ts';

@@ -1,18 +1,33 @@
-import { createRoundRepository } from '@tensornode/db';
+import { createOutboxRepository, createRoundAuditRepository, createRoundRepository } from '@tensornode/db';
 import { nextRunningHash } from '@tensornode/devnet/running-hash';
+import { checkReveal, parseRoundReveal } from '../audit/reveal.ts';
 import type { CoreContext } from '../context.ts';
 import { NotFoundError } from '../errors.ts';
 import {
   buildRoundSummary,
+  buildRoundSummaryV2,
   canonicalJson,
   hashRoundSummary,
   type RoundSummary,
+  type RoundSummaryV2,
   sha256Hex,
 } from '../validation/round-summary.ts';
-import type { Ledger, MirrorTopicRecord } from './ledger.ts';
+import type { Ledger, MirrorTopicRecord, TopicMessage } from './ledger.ts';
 
 export interface VerifyRoundResult {
   roundId: string;
+  /** The topic message format the round was published in (1: scores inline; 2: Merkle root). */
+  version: 1 | 2;
+  /** v2: the scores root recomputed from the stored answers (null for v1). */
+  scoresRoot: string | null;
+  /**
+   * v2: the reveal of the round's salts, question and truth. `secret` until an epoch closes or the
+   * question retires; `pending` until the ledger has it; then whether it opens the commitments.
+   */
+  reveal: {
+    status: 'secret' | 'pending' | 'verified' | 'failed';
+    sequenceNumber: number | null;
+  } | null;
   /** True when the message on the ledger is exactly the summary rebuilt from the database. */
   match: boolean;
   stored: {
@@ -42,7 +57,10 @@ export function rebuildRoundSummary(
   const round = rounds.findById(roundId);
   if (!round) throw new NotFoundError(`round ${roundId} not found`);
   const answers = rounds.answersOf(roundId);
-  const summary = buildRoundSummary({ ...round, roundId: round.id, answers });
+  const audit = createRoundAuditRepository(ctx.db).find(roundId);
+  const summary = audit
+    ? buildRoundSummaryV2({ ...round, ...audit, roundId: round.id, answers })
+    : buildRoundSummary({ ...round, roundId: round.id, answers });
   return { summary, payloadHash: round.payloadHash };
 }
 
@@ -69,6 +87,43 @@ function checkRunningHashes(records: MirrorTopicRecord[]): boolean | null {
   return true;
 }
 
+/** Reads the round's reveal from the ledger, if it was published, and checks it opens the commitments. */
+async function checkRoundReveal(
+  ctx: CoreContext & { ledger: Ledger },
+  summary: RoundSummaryV2,
+  topicId: string,
+  reasons: string[],
+): Promise<NonNullable<VerifyRoundResult['reveal']>> {
+  const audit = createRoundAuditRepository(ctx.db).find(summary.roundId);
+  if (!audit?.revealOutboxId) return { status: 'secret', sequenceNumber: null };
+  const entry = createOutboxRepository(ctx.db).findById(audit.revealOutboxId);
+  if (entry?.status !== 'confirmed' || entry.sequenceNumber == null)
+    return { status: 'pending', sequenceNumber: null };
+  const message = await ctx.ledger.message(entry.topicId ?? topicId, entry.sequenceNumber);
+  const reveal = message ? parseRoundReveal(Buffer.from(message.message).toString('utf8')) : null;
+  const problems = reveal
+    ? checkReveal(reveal, summary)
+    : [`no reveal message ${entry.sequenceNumber} on topic ${entry.topicId ?? topicId}`];
+  reasons.push(...problems);
+  return { status: problems.length === 0 ? 'verified' : 'failed', sequenceNumber: entry.sequenceNumber };
+}
+
+/** What a v2 message must also be: one chunk, carrying the root recomputed from the stored answers. */
+function checkV2Message(summary: RoundSummaryV2, message: TopicMessage): string[] {
+  const reasons: string[] = [];
+  if (message.chunkSequenceNumbers.length !== 1)
+    reasons.push(`a v2 round is one chunk; this message has ${message.chunkSequenceNumbers.length}`);
+  let published: Partial<RoundSummaryV2> | null = null;
+  try {
+    published = JSON.parse(Buffer.from(message.message).toString('utf8')) as Partial<RoundSummaryV2>;
+  } catch {
+    reasons.push('the message on the ledger is not JSON');
+  }
+  if (published && published.scoresRoot !== summary.scoresRoot)
+    reasons.push('the scores root on the ledger differs from the root of the stored answers');
+  return reasons;
+}
+
 /**
  * Does the message on the ledger match the stored round? Rebuilds the round's summary from the
  * database, hashes it, and compares it with the stored hash and with the message at the round's
@@ -88,6 +143,9 @@ export async function verifyRound(
 
   const result: VerifyRoundResult = {
     roundId,
+    version: summary.v,
+    scoresRoot: summary.v === 2 ? summary.scoresRoot : null,
+    reveal: null,
     match: false,
     stored: {
       payloadHash,
@@ -131,6 +189,7 @@ export async function verifyRound(
         : 'the message on the ledger differs from the round rebuilt from the database',
     );
   }
+  if (summary.v === 2) reasons.push(...checkV2Message(summary, message));
   if (round.ledgerRunningHash && round.ledgerRunningHash !== message.runningHash) {
     reasons.push('the running hash stored from the receipt differs from the mirror');
   }
@@ -142,6 +201,7 @@ export async function verifyRound(
   const chain = checkRunningHashes(records);
   result.onLedger.runningHashValid = chain;
   if (chain === false) reasons.push('the running hash chain does not recompute');
+  if (summary.v === 2) result.reveal = await checkRoundReveal(ctx, summary, round.ledgerTopicId, reasons);
 
   result.match = reasons.length === 0;
   return result;

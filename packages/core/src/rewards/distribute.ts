@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import {
   createMinerScoreRepository,
   createRewardRepository,
+  createRoundAuditRepository,
   type Executor,
   type RewardEpochRow,
   type RewardPayoutRow,
 } from '@tensornode/db';
+import { revealRoundsBefore } from '../audit/reveal.ts';
 import { ConflictError, UpstreamError } from '../errors.ts';
 import { type Ledger, LedgerError, type LedgerReceipt, type PreparedTransaction } from '../ledger/ledger.ts';
 import { validStartOf } from '../ledger/outbox.ts';
@@ -32,6 +34,28 @@ export interface RewardsReport {
   remainder: string;
   status: 'not_run' | 'minting' | 'minted' | 'distributed';
   payouts: RewardPayoutView[];
+  /**
+   * The rounds of the epoch's UTC day, whose scores moved the averages the payouts split by, each
+   * with the scores root it anchored on the topic (null for a v1 round): a miner traces its payout
+   * to its anchored scores with `ledger.proof`.
+   */
+  rounds: EpochRound[];
+}
+
+export interface EpochRound {
+  roundId: string;
+  completedAt: Date;
+  scoresRoot: string | null;
+  topicId: string | null;
+  sequenceNumber: number | null;
+}
+
+function epochEnd(epoch: string): Date {
+  return new Date(new Date(`${epoch}T00:00:00.000Z`).getTime() + 86_400_000);
+}
+
+function epochRounds(db: Executor, epoch: string): EpochRound[] {
+  return createRoundAuditRepository(db).roundsBetween(new Date(`${epoch}T00:00:00.000Z`), epochEnd(epoch));
 }
 
 export type RewardsProgress =
@@ -78,6 +102,7 @@ export function previewRewards(ctx: Omit<RewardsContext, 'ledger'>, input: { epo
       remainder: (BigInt(stored.emission) - distributed).toString(),
       status: stored.status,
       payouts: payouts.map(toView),
+      rounds: epochRounds(ctx.db, epoch),
     };
   }
   const emission = ctx.config.REWARD_DAILY_EMISSION;
@@ -97,6 +122,7 @@ export function previewRewards(ctx: Omit<RewardsContext, 'ledger'>, input: { epo
       reason: null,
       transactionId: null,
     })),
+    rounds: epochRounds(ctx.db, epoch),
   };
 }
 
@@ -269,6 +295,8 @@ export async function distributeRewards(
       status: 'distributed',
       completedAt: repo.findEpoch(epoch)?.completedAt ?? now(),
     });
+    // The epoch is closed: its rounds' salts, questions and truths go to the topic.
+    revealRoundsBefore(ctx, epochEnd(epoch));
     return previewRewards(ctx, { epoch });
   } finally {
     repo.releaseEpoch(epoch, owner);

@@ -110,6 +110,8 @@ export function createFanOutPool(options: FanOutPoolOptions): FanOutPool {
             maxResponseBytes: input.maxResponseBytes,
             // The batch's bound on idle connections, shared out like the concurrency.
             keepAliveUpTo: Math.floor((input.keepAliveUpTo ?? KEEP_ALIVE_UP_TO) / threads),
+            // A KeyObject crosses to a worker thread through postMessage.
+            ...(input.signingKey ? { signingKey: input.signingKey } : {}),
           },
           (index, answer) => {
             if (failure) return;

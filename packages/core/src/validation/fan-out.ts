@@ -1,5 +1,7 @@
+import type { KeyObject } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { buildConnector, Client, type Dispatcher, errors } from 'undici';
+import { signMinerRequest } from '../audit/validator-key.ts';
 
 /** Why a miner's answer counts as no answer. */
 export const MINER_FAILURE_REASONS = [
@@ -39,6 +41,8 @@ export interface QueryMinersInput {
   signal?: AbortSignal;
   /** undici interceptors composed onto every miner's connection (tests count bytes with one). */
   interceptors?: readonly Dispatcher.DispatcherComposeInterceptor[];
+  /** The validator's ed25519 key: each request is signed for its miner (docs/audit.md). */
+  signingKey?: KeyObject;
 }
 
 /**
@@ -63,6 +67,7 @@ export async function queryMiners(input: QueryMinersInput): Promise<MinerAnswer[
     maxResponseBytes: input.maxResponseBytes,
     closeAfterAnswer: miners.length > (input.keepAliveUpTo ?? KEEP_ALIVE_UP_TO),
     interceptors: input.interceptors ?? [],
+    signingKey: input.signingKey,
     inFlight: new Set(),
     idle: [],
     // Undici's own connector, shared by the batch's clients; no TCP keep-alive probes for
@@ -113,6 +118,7 @@ interface Batch {
   maxResponseBytes: number;
   closeAfterAnswer: boolean;
   interceptors: readonly Dispatcher.DispatcherComposeInterceptor[];
+  signingKey: KeyObject | undefined;
   inFlight: Set<MinerCall>;
   /** Answered connections left open until the batch ends. */
   idle: Socket[];
@@ -200,7 +206,13 @@ class MinerCall implements Dispatcher.DispatchHandler {
         origin: url.origin,
         path: url.pathname + url.search,
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/plain;q=0.9' },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/plain;q=0.9',
+          ...(batch.signingKey
+            ? signMinerRequest(batch.signingKey, { vmId: this.miner.vmId, body: batch.body })
+            : {}),
+        },
         body: batch.body,
       },
       this,

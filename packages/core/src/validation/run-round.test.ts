@@ -1,5 +1,7 @@
-import { type DatabaseHandle, openDatabase, schema } from '@tensornode/db';
+import { createRoundAuditRepository, type DatabaseHandle, openDatabase, schema } from '@tensornode/db';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { commitment } from '../audit/commitment.ts';
+import { buildScoreTree } from '../audit/score-tree.ts';
 import { parseConfig } from '../config.ts';
 import { silentLogger } from '../context.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
@@ -11,7 +13,13 @@ import { leaderboard, minerScoreHistory } from './leaderboard.ts';
 import { listRounds } from './list-rounds.ts';
 import { type RoundMiner, staticMinerDirectory } from './miner-directory.ts';
 import type { RoundProgressEvent } from './progress.ts';
-import { hashRoundSummary, type RoundLedgerHook, type RoundSummary } from './round-summary.ts';
+import {
+  canonicalJson,
+  hashRoundSummary,
+  type RoundLedgerHook,
+  type RoundSummary,
+  sha256Hex,
+} from './round-summary.ts';
 import { runValidationRound, type ValidationContext } from './run-round.ts';
 
 const PROMPT = 'What is 6 x 7? Answer with the number.';
@@ -158,9 +166,20 @@ describe('runValidationRound over stand-in miners of every behaviour', () => {
     // The ledger got the same summary whose hash the round carries.
     expect(enqueued).toHaveLength(1);
     expect(hashRoundSummary(enqueued[0]!)).toBe(round.payloadHash);
-    expect(enqueued[0]!.scores).toEqual(
-      round.answers.map((a) => ({ vmId: a.vmId, minerAddress: a.minerAddress, score: a.score, ok: a.ok })),
-    );
+    // v2: one chunk committing to every answer by its root, to the question and truth by salted hashes.
+    const summary = enqueued[0]!;
+    if (summary.v !== 2) throw new Error(`expected a v2 summary, got v${summary.v}`);
+    expect(summary.scoresRoot).toBe(buildScoreTree(round.id, round.answers).root);
+    expect({ minerCount: summary.minerCount, answeredCount: summary.answeredCount }).toEqual({
+      minerCount: round.minerCount,
+      answeredCount: round.answeredCount,
+    });
+    expect(Buffer.byteLength(canonicalJson(summary))).toBeLessThanOrEqual(1024);
+    expect(summary.truthCommitment).not.toBe(sha256Hex(TRUTH));
+    const audit = createRoundAuditRepository(db.db).find(round.id)!;
+    expect(summary.truthCommitment).toBe(commitment(audit.truthSalt, TRUTH));
+    expect(summary.questionCommitment).toBe(commitment(audit.questionSalt, PROMPT));
+    expect(JSON.stringify(round)).not.toContain(audit.truthSalt);
 
     // Progress: started first, completed last, one outcome and one score per miner, all for this round.
     expect(events[0]).toMatchObject({ type: 'started', minerCount: mix.length });

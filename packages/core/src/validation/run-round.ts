@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { createRoundRepository, type RoundTrigger } from '@tensornode/db';
+import { createRoundAuditRepository, createRoundRepository, type RoundTrigger } from '@tensornode/db';
 import pLimit from 'p-limit';
 import type { Dispatcher } from 'undici';
+import { newSalt } from '../audit/commitment.ts';
+import { isQuestionRevealed } from '../audit/reveal.ts';
 import type { CoreContext } from '../context.ts';
 import { ConflictError, InvalidInputError } from '../errors.ts';
 import {
@@ -18,7 +20,7 @@ import type { MinerDirectory, RoundMiner } from './miner-directory.ts';
 import type { RoundHooks, RoundProgressEvent } from './progress.ts';
 import { recordRoundScores } from './record-scores.ts';
 import { minerKey, type RoundAnswer, type RoundResult } from './round-result.ts';
-import { buildRoundSummary, hashRoundSummary, type RoundLedgerHook } from './round-summary.ts';
+import { buildRoundSummaryV2, hashRoundSummary, type RoundLedgerHook } from './round-summary.ts';
 
 const SCORING_METHODS: readonly ScoringMethod[] = ['heuristic', 'llm', 'auto'];
 
@@ -68,6 +70,11 @@ export async function runValidationRound(
   const method = input.method ?? 'auto';
   const timeoutMs = input.timeoutMs ?? ctx.config.VALIDATION_TIMEOUT_MS;
   validateInput(input, timeoutMs, method);
+  if (isQuestionRevealed(ctx.db, input.prompt))
+    throw new InvalidInputError(
+      'prompt',
+      'this question was revealed on the ledger and is never asked again',
+    );
   const miners = await selectMiners(ctx.miners, input.vmIds);
 
   const now = () => ctx.now?.() ?? new Date();
@@ -101,13 +108,16 @@ export async function runValidationRound(
     method: score.method,
     reason: answer.ok ? score.reason : answer.reason,
   }));
-  const summary = buildRoundSummary({
+  // Secret until the round's reveal: they open the question and truth commitments.
+  const salts = { questionSalt: newSalt(), truthSalt: newSalt() };
+  const summary = buildRoundSummaryV2({
     roundId,
     startedAt,
     completedAt,
     method,
     prompt: input.prompt,
     truth: input.truth,
+    ...salts,
     answers,
   });
   const payloadHash = hashRoundSummary(summary);
@@ -131,6 +141,14 @@ export async function runValidationRound(
       questionId: input.questionId ?? null,
     });
     rounds.insertAnswers(answers.map((a) => ({ ...a, roundId })));
+    createRoundAuditRepository(tx).insert({
+      roundId,
+      version: summary.v,
+      scoresRoot: summary.scoresRoot,
+      ...salts,
+      questionCommitment: summary.questionCommitment,
+      truthCommitment: summary.truthCommitment,
+    });
     recordRoundScores(tx, {
       roundId,
       at: completedAt,

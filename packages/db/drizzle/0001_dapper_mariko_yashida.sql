@@ -37,6 +37,20 @@ CREATE TABLE `bank_questions` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `bank_questions_prompt_key_unique` ON `bank_questions` (`prompt_key`);--> statement-breakpoint
 CREATE INDEX `bank_pick_idx` ON `bank_questions` (`retired_at`,`last_asked_at`);--> statement-breakpoint
+CREATE TABLE `round_audits` (
+	`round_id` text PRIMARY KEY NOT NULL,
+	`version` integer NOT NULL,
+	`scores_root` text NOT NULL,
+	`question_salt` text NOT NULL,
+	`truth_salt` text NOT NULL,
+	`question_commitment` text NOT NULL,
+	`truth_commitment` text NOT NULL,
+	`revealed_at` integer,
+	`reveal_outbox_id` integer,
+	FOREIGN KEY (`round_id`) REFERENCES `validation_rounds`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `round_audits_unrevealed_idx` ON `round_audits` (`revealed_at`);--> statement-breakpoint
 CREATE TABLE `validation_schedule` (
 	`id` integer PRIMARY KEY NOT NULL,
 	`enabled` integer NOT NULL,
