@@ -34,7 +34,7 @@ describe('audit records', () => {
     });
     await expect(callerWith(operator.token).deployments.release({ vmId: 'local-missing' })).rejects.toThrow();
     // A viewer's mutation and an admin's query are not privileged writes.
-    await callerWith(viewer.token).scoring.evaluate({ truth: '391', candidate: '391' });
+    await callerWith(viewer.token).auth.sessions.create();
     await callerWith(admin.token).auth.tokens.list();
 
     const page1 = await callerWith(admin.token).audit.list({ limit: 2 });

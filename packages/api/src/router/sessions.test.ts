@@ -1,4 +1,6 @@
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createApiToken, revokeApiToken } from '@tensornode/core';
 import { TRPCError } from '@trpc/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -131,9 +133,14 @@ describe('TENSORNODE_ADMIN_TOKEN changes', () => {
   it('revokes the previous configured token when the value changes', async () => {
     const oldSecret = 'old-configured-admin-token-0123456789';
     const newSecret = 'new-configured-admin-token-0123456789';
-    const first = await createTestServices({ database: 'file', env: { TENSORNODE_ADMIN_TOKEN: oldSecret } });
-    const { dataDir } = first;
+    // The test owns the directory: services.close() removes only a directory createTestServices made.
+    const dataDir = mkdtempSync(join(tmpdir(), 'tensornode-sessions-'));
     dirs.push(dataDir);
+    const first = await createTestServices({
+      database: 'file',
+      dataDir,
+      env: { TENSORNODE_ADMIN_TOKEN: oldSecret },
+    });
     services = first.services;
     expect(authenticates(oldSecret)).toBe(true);
     await services.close();
@@ -148,9 +155,14 @@ describe('TENSORNODE_ADMIN_TOKEN changes', () => {
 
   it('a revoked configured token stays revoked and the next start does not crash', async () => {
     const secret = 'configured-admin-token-to-revoke-0123';
-    const created = await createTestServices({ database: 'file', env: { TENSORNODE_ADMIN_TOKEN: secret } });
+    const dataDir = mkdtempSync(join(tmpdir(), 'tensornode-sessions-'));
+    dirs.push(dataDir);
+    const created = await createTestServices({
+      database: 'file',
+      dataDir,
+      env: { TENSORNODE_ADMIN_TOKEN: secret },
+    });
     services = created.services;
-    dirs.push(created.dataDir);
     // Another admin first: the last admin token cannot be revoked.
     createApiToken(services, { name: 'second admin', role: 'admin' });
     const { caller } = resolveCaller(services, secret);
