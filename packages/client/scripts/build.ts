@@ -7,14 +7,13 @@
  * checker evaluates each procedure's input and output to plain structural types here, and
  * `dist/app-router.d.ts` rebuilds the router from them with tRPC's own types and no server context.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 const packageDir = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const distDir = join(packageDir, 'dist');
-const entry = join(packageDir, 'src/index.ts');
 const probeFile = join(packageDir, 'src/__router-probe.ts');
 
 // Expand turns every named type into its structure (Date and functions stay as they are); Contract
@@ -123,29 +122,43 @@ function printRouterTypes(options: ts.CompilerOptions): { contract: string; erro
   return { contract: print('RouterContract'), errorShape: print('RouterErrorShape') };
 }
 
-/** index.ts declares its exports' types, so it compiles file by file, without the server's program. */
-function emitEntry(options: ts.CompilerOptions): void {
-  const source = readFileSync(entry, 'utf8');
-  const js = ts.transpileModule(source, { compilerOptions: options, fileName: entry });
-  const dts = ts.transpileDeclaration(source, {
-    compilerOptions: options,
-    fileName: entry,
-    reportDiagnostics: true,
-  });
-  const problems = [...(js.diagnostics ?? []), ...(dts.diagnostics ?? [])];
-  if (problems.length > 0) throw new Error(ts.formatDiagnostics(problems, ts.createCompilerHost(options)));
-  writeFileSync(join(distDir, 'index.js'), js.outputText);
-  // index.ts takes its router types from the workspace; the published package has its own.
-  writeFileSync(
-    join(distDir, 'index.d.ts'),
-    dts.outputText.replaceAll("'@tensornode/api'", "'./app-router.js'"),
+/** Relative imports are written `./x.ts` in the sources; the published files are `./x.js`. */
+const toJsSpecifiers = (code: string) => code.replace(/(from\s+'\.{1,2}\/[^']+)\.ts'/g, "$1.js'");
+
+/**
+ * Every source module declares its exports' types, so each compiles on its own, without the
+ * server's program: index.ts and the modules it re-exports (score proofs).
+ */
+function emitModules(options: ts.CompilerOptions): void {
+  const sourceDir = join(packageDir, 'src');
+  const modules = readdirSync(sourceDir).filter(
+    (name) => name.endsWith('.ts') && !name.endsWith('.test.ts') && !name.startsWith('__'),
   );
+  for (const name of modules) {
+    const fileName = join(sourceDir, name);
+    const source = readFileSync(fileName, 'utf8');
+    const js = ts.transpileModule(source, { compilerOptions: options, fileName });
+    const dts = ts.transpileDeclaration(source, {
+      compilerOptions: options,
+      fileName,
+      reportDiagnostics: true,
+    });
+    const problems = [...(js.diagnostics ?? []), ...(dts.diagnostics ?? [])];
+    if (problems.length > 0) throw new Error(ts.formatDiagnostics(problems, ts.createCompilerHost(options)));
+    const base = name.replace(/\.ts$/, '');
+    writeFileSync(join(distDir, `${base}.js`), toJsSpecifiers(js.outputText));
+    // The sources take their router types from the workspace; the published package has its own.
+    writeFileSync(
+      join(distDir, `${base}.d.ts`),
+      toJsSpecifiers(dts.outputText).replaceAll("'@tensornode/api'", "'./app-router.js'"),
+    );
+  }
 }
 
 const options = compilerOptions();
 rmSync(distDir, { recursive: true, force: true });
 mkdirSync(distDir, { recursive: true });
-emitEntry(options);
+emitModules(options);
 const { contract, errorShape } = printRouterTypes(options);
 writeFileSync(join(distDir, 'app-router.d.ts'), appRouterDeclarations(contract, errorShape));
 
