@@ -67,6 +67,7 @@ function shareUnits<M extends Weighted>(
   }
   return [...units.values()].map((members) => ({
     members,
-    weight: members.reduce((max, m) => (m.weight > max ? m.weight : max), 0n),
+    // BigInt: no Math.max.
+    weight: members.map((m) => m.weight).sort((a, b) => (a < b ? 1 : a > b ? -1 : 0))[0]!,
   }));
 }

@@ -26,7 +26,9 @@ export type StandInBehaviour =
   /** Ollama chat shape `{message:{content}}`. */
   | { kind: 'chat' }
   /** Nothing listens: the endpoint refuses connections. */
-  | { kind: 'refused' };
+  | { kind: 'refused' }
+  /** Answers this text, after `ms` when given (copy-group tests: two miners, one text). */
+  | { kind: 'text'; answer: string; ms?: number };
 
 export interface StandInMinersOptions {
   behaviours: readonly StandInBehaviour[];
@@ -107,6 +109,8 @@ export async function startStandInMiners(options: StandInMinersOptions): Promise
         return json(200, { response: answerText(b) });
       case 'slow':
         return later(b.ms, res, () => json(200, { response: answerText(b) }));
+      case 'text':
+        return later(b.ms ?? 0, res, () => json(200, { response: b.answer }));
       case 'silent':
         return;
       case 'trickle': {
