@@ -28,8 +28,13 @@ export const setAuditPolicyInput = auditPolicySchema.partial();
 export function getAuditPolicy(ctx: { db: Executor }): AuditPolicy {
   const stored = createSettingsRepository(ctx.db).get(AUDIT_POLICY_SETTING);
   if (!stored) return DEFAULT_AUDIT_POLICY;
-  const parsed = auditPolicySchema.safeParse({ ...DEFAULT_AUDIT_POLICY, ...JSON.parse(stored) });
-  return parsed.success ? parsed.data : DEFAULT_AUDIT_POLICY;
+  try {
+    const parsed = auditPolicySchema.safeParse({ ...DEFAULT_AUDIT_POLICY, ...JSON.parse(stored) });
+    if (parsed.success) return parsed.data;
+  } catch {
+    // An unreadable value falls back to flag-only: the policy never zeroes scores by accident.
+  }
+  return DEFAULT_AUDIT_POLICY;
 }
 
 /** Changes the parts of the policy given; the rest stays as it was. */
