@@ -111,6 +111,49 @@ describe('copy groups stored with each round', () => {
   });
 });
 
+describe('a relay miner', () => {
+  let sources: StandInMiners;
+  let relay: StandInMiners;
+  let db: DatabaseHandle;
+  beforeAll(async () => {
+    sources = await startStandInMiners({
+      correctAnswer: '42',
+      behaviours: [
+        { kind: 'text', answer: ESSAY },
+        { kind: 'text', answer: OTHER_ESSAY },
+        { kind: 'text', answer: THIRD_ESSAY },
+      ],
+    });
+    relay = await startStandInMiners({
+      correctAnswer: '42',
+      behaviours: [{ kind: 'relay', to: sources.miners[0]!.endpoint }],
+    });
+    db = openDatabase({ path: ':memory:' });
+  });
+  afterAll(async () => {
+    db.close();
+    await relay.close();
+    await sources.close();
+  });
+
+  it('forwarding prompts to another miner is flagged as a relay within a few rounds', async () => {
+    // Two stand-in sets number their VMs alike: the relay gets its own id.
+    const miners = [...sources.miners, { ...relay.miners[0]!, vmId: 'relay-vm' }].map((m, i) => ({
+      ...m,
+      minerAddress: `0.0.${6001 + i}`,
+    }));
+    const ctx = makeContext(db, miners);
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await round(ctx)).id);
+    expect(sources.prompts[0]).toBe('Explain photosynthesis.');
+    const board = new Map(leaderboard({ db: db.db }).map((e) => [e.minerAddress, e.suspicion]));
+    expect(board.get('0.0.6004')).toEqual({ reason: 'relay', rounds: ids });
+    // Miners answering their own text are never suspected.
+    expect(board.get('0.0.6002')).toBeNull();
+    expect(board.get('0.0.6003')).toBeNull();
+  });
+});
+
 describe('honest identical short answers', () => {
   let standIns: StandInMiners;
   let db: DatabaseHandle;
