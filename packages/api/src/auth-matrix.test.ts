@@ -45,6 +45,8 @@ const SPEC_ROLES: Record<string, Required> = {
   'auth.sessions.create': 'viewer', // not in the SPEC's abridged table: dashboard sign-in (issue 10 §9)
   'auth.sessions.revoke': 'viewer', // sign-out ends the caller's own session
   'audit.list': 'admin',
+  'audit.policy.get': 'viewer',
+  'audit.policy.set': 'admin',
   'vms.clearHostKey': 'admin', // not in the SPEC's abridged table: re-pin after a rebuild (issue 10 §10)
   'bank.import': 'admin',
   'bank.list': 'operator',

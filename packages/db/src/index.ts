@@ -8,6 +8,7 @@ export * from './repositories/miner-scores.ts';
 export * from './repositories/outbox.ts';
 export * from './repositories/rewards.ts';
 export * from './repositories/round-audits.ts';
+export * from './repositories/round-copy-groups.ts';
 export * from './repositories/rounds.ts';
 export * from './repositories/schedule.ts';
 export * from './repositories/sessions.ts';

@@ -353,3 +353,27 @@ export const roundAudits = sqliteTable(
   },
   (t) => [index('round_audits_unrevealed_idx').on(t.revealedAt)],
 );
+// ---------------------------------------------------------------- copy and Sybil flags (issue 12)
+
+/**
+ * Copy-group membership per round: one row per answer found near-identical to another miner's.
+ * `answeredAt` is when the validator received the answer (its own clock); the earliest keeps its
+ * score under the "zero copies" policy.
+ */
+export const roundCopyGroups = sqliteTable(
+  'round_copy_groups',
+  {
+    roundId: text('round_id')
+      .notNull()
+      .references(() => validationRounds.id, { onDelete: 'cascade' }),
+    vmId: text('vm_id').notNull(),
+    /** The group's number within its round. */
+    groupIndex: integer('group_index').notNull(),
+    /** Miner account, or `vm:<id>` for an unassigned VM (the leaderboard's key). */
+    minerKey: text('miner_key').notNull(),
+    answeredAt: integer('answered_at', { mode: 'timestamp_ms' }).notNull(),
+    earliest: integer('earliest', { mode: 'boolean' }).notNull(),
+    similarity: real('similarity').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.roundId, t.vmId] }), index('round_copy_groups_miner_idx').on(t.minerKey)],
+);

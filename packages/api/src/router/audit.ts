@@ -1,7 +1,14 @@
-import { listAuditInput, listPrivilegedActions } from '@tensornode/core/audit';
+import {
+  auditPolicySchema,
+  getAuditPolicy,
+  listAuditInput,
+  listPrivilegedActions,
+  setAuditPolicy,
+  setAuditPolicyInput,
+} from '@tensornode/core/audit';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { adminProcedure } from '../trpc.ts';
+import { adminProcedure, viewerProcedure } from '../trpc.ts';
 
 const auditEntry = z.object({
   id: z.number(),
@@ -19,4 +26,13 @@ export const auditRouter = {
     .input(listAuditInput)
     .output(z.object({ entries: z.array(auditEntry), nextCursor: z.number().nullable() }))
     .query(({ ctx, input }) => listPrivilegedActions(ctx.services, input)),
+
+  /** What copy and Sybil flags do: flag only, or zero the copies; optionally one reward share per Sybil group. */
+  policy: {
+    get: viewerProcedure.output(auditPolicySchema).query(({ ctx }) => getAuditPolicy(ctx.services)),
+    set: adminProcedure
+      .input(setAuditPolicyInput.strict())
+      .output(auditPolicySchema)
+      .mutation(({ ctx, input }) => setAuditPolicy(ctx.services, input)),
+  },
 } satisfies TRPCRouterRecord;

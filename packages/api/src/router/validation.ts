@@ -24,6 +24,7 @@ import {
 } from '../progress-hub.ts';
 import { operatorProcedure, publicProcedure, viewerProcedure } from '../trpc.ts';
 import { scoringMethodSchema } from './scoring.ts';
+import { sybilGroupSchema } from './vms.ts';
 
 /** A round asks `prompt` with its `truth`, or a bank question: `questionId`, or `fromBank` for the next pick. */
 export const ZRunRoundInput = z
@@ -108,6 +109,8 @@ const leaderboardEntry = z.object({
   rounds: z.number().int(),
   lastScore: z.number(),
   lastSeenAt: z.date(),
+  suspicion: z.object({ reason: z.enum(['copy', 'relay']), rounds: z.array(z.string()) }).nullable(),
+  sybilGroup: sybilGroupSchema.nullable(),
 }) satisfies z.ZodType<LeaderboardEntry>;
 
 const scorePoint = z.object({

@@ -36,6 +36,9 @@ export const deploymentRecord = z.object({
   healthError: z.string().nullable(),
 });
 
+/** Miners sharing a wallet: `id` is what they share (`wallet:<account>`). */
+export const sybilGroupSchema = z.object({ id: z.string(), members: z.array(z.string()) });
+
 const vmWithDeployment = z.object({
   id: z.string(),
   vmName: z.string(),
@@ -49,6 +52,7 @@ const vmWithDeployment = z.object({
   nextBillingAt: z.string().nullable(),
   minerEndpoint: z.string().optional(),
   deployment: deploymentRecord.nullable(),
+  sybilGroup: sybilGroupSchema.nullable(),
 });
 
 export const vmsRouter = {

@@ -61,6 +61,8 @@ export interface CopyCandidate {
   minerKey: string;
   response: string | null;
   latencyMs: number;
+  /** When the validator received the answer; orders the group when given (requests may start apart). */
+  answeredAt?: Date;
 }
 
 export interface CopyGroup {
@@ -130,13 +132,19 @@ export function findCopyGroups(answers: readonly CopyCandidate[]): CopyGroup[] {
   return [...groups.values()]
     .filter((members) => members.length < long.length)
     .map((members) => {
-      const ordered = members.map((i) => long[i]!).sort((a, b) => a.latencyMs - b.latencyMs);
+      const ordered = members
+        .map((i) => long[i]!)
+        .sort((a, b) => answeredOrder(a) - answeredOrder(b) || a.latencyMs - b.latencyMs);
       return {
         vmIds: ordered.map((a) => a.vmId),
         earliest: ordered[0]!.vmId,
         similarity: Math.min(...members.map((i) => best.get(i)!)),
       };
     });
+}
+
+function answeredOrder(a: CopyCandidate): number {
+  return a.answeredAt?.getTime() ?? a.latencyMs;
 }
 
 export interface CopySuspicion {

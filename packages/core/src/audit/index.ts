@@ -1,6 +1,7 @@
 export * from './canonical-json.ts';
 export * from './commitment.ts';
 export * from './copy-groups.ts';
+export * from './flags.ts';
 export { type AuditPage, listAuditInput, listPrivilegedActions } from './list-actions.ts';
 export * from './merkle.ts';
 export * from './prove-score.ts';

@@ -7,6 +7,7 @@ import {
   type RewardEpochRow,
   type RewardPayoutRow,
 } from '@tensornode/db';
+import { getAuditPolicy, sybilGroups } from '../audit/flags.ts';
 import { revealRoundsBefore } from '../audit/reveal.ts';
 import { ConflictError, UpstreamError } from '../errors.ts';
 import { type Ledger, LedgerError, type LedgerReceipt, type PreparedTransaction } from '../ledger/ledger.ts';
@@ -87,6 +88,12 @@ function scoresSnapshot(db: Executor) {
   return createMinerScoreRepository(db).leaderboard(Number.MAX_SAFE_INTEGER);
 }
 
+/** Under the one-share-per-Sybil-group policy, the groups whose miners share one share. */
+function sharedRewardGroups(db: Executor): string[][] {
+  if (!getAuditPolicy({ db }).oneSharePerSybilGroup) return [];
+  return sybilGroups({ db }).map((g) => g.minerAddresses);
+}
+
 /** What an epoch pays (or paid): stored payouts once it ran, else the split of today's scores. */
 export function previewRewards(ctx: Omit<RewardsContext, 'ledger'>, input: { epoch: string }): RewardsReport {
   const epoch = parseEpoch(input.epoch, ctx.now?.() ?? new Date());
@@ -106,7 +113,7 @@ export function previewRewards(ctx: Omit<RewardsContext, 'ledger'>, input: { epo
     };
   }
   const emission = ctx.config.REWARD_DAILY_EMISSION;
-  const split = splitEmission(emission, scoresSnapshot(ctx.db));
+  const split = splitEmission(emission, scoresSnapshot(ctx.db), sharedRewardGroups(ctx.db));
   return {
     epoch,
     tokenId: findRewardTokenId(ctx) ?? null,
@@ -181,7 +188,7 @@ function claimEpoch(ctx: RewardsContext, epoch: string, owner: string, now: Date
       if (!existing) {
         const tokenId = requireRewardTokenId(ctx);
         const emission = ctx.config.REWARD_DAILY_EMISSION;
-        const { shares } = splitEmission(emission, scoresSnapshot(tx));
+        const { shares } = splitEmission(emission, scoresSnapshot(tx), sharedRewardGroups(tx));
         repo.insertEpoch(
           { epoch, tokenId, emission: emission.toString(), leaseOwner: owner, leaseUntil: until },
           shares.map((s) => ({ minerAddress: s.minerAddress, amount: s.amount.toString() })),

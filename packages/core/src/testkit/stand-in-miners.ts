@@ -26,7 +26,11 @@ export type StandInBehaviour =
   /** Ollama chat shape `{message:{content}}`. */
   | { kind: 'chat' }
   /** Nothing listens: the endpoint refuses connections. */
-  | { kind: 'refused' };
+  | { kind: 'refused' }
+  /** Answers this text, after `ms` when given (copy-group tests: two miners, one text). */
+  | { kind: 'text'; answer: string; ms?: number }
+  /** A relay: forwards the prompt to the miner at `to` (its endpoint) and returns that miner's answer. */
+  | { kind: 'relay'; to: string };
 
 export interface StandInMinersOptions {
   behaviours: readonly StandInBehaviour[];
@@ -92,7 +96,7 @@ export async function startStandInMiners(options: StandInMinersOptions): Promise
     });
   };
 
-  const behave = (b: StandInBehaviour, req: IncomingMessage, res: ServerResponse) => {
+  const behave = (b: StandInBehaviour, req: IncomingMessage, res: ServerResponse, prompt?: string) => {
     const json = (status: number, value: unknown) => {
       const payload = JSON.stringify(value);
       res.writeHead(status, {
@@ -107,6 +111,19 @@ export async function startStandInMiners(options: StandInMinersOptions): Promise
         return json(200, { response: answerText(b) });
       case 'slow':
         return later(b.ms, res, () => json(200, { response: answerText(b) }));
+      case 'text':
+        return later(b.ms ?? 0, res, () => json(200, { response: b.answer }));
+      case 'relay':
+        return void fetch(b.to, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ prompt }),
+        })
+          .then((r) => r.json() as Promise<{ response?: string }>)
+          .then(
+            (body) => json(200, { response: body.response }),
+            () => json(502, { error: 'relay source unreachable' }),
+          );
       case 'silent':
         return;
       case 'trickle': {
@@ -175,7 +192,7 @@ export async function startStandInMiners(options: StandInMinersOptions): Promise
       } catch {
         prompts[index] = undefined;
       }
-      behave(b, req, res);
+      behave(b, req, res, prompts[index]);
     });
   };
 

@@ -1,4 +1,11 @@
 import { createMinerScoreRepository } from '@tensornode/db';
+import {
+  type MinerSuspicion,
+  type MinerSybilGroup,
+  minerSuspicions,
+  sybilGroupByMiner,
+  sybilGroups,
+} from '../audit/flags.ts';
 import type { CoreContext } from '../context.ts';
 import { InvalidInputError } from '../errors.ts';
 
@@ -10,6 +17,10 @@ export interface LeaderboardEntry {
   rounds: number;
   lastScore: number;
   lastSeenAt: Date;
+  /** Copy-group evidence across rounds, or null. */
+  suspicion: MinerSuspicion | null;
+  /** Other miners sharing this miner's wallet, or null. */
+  sybilGroup: MinerSybilGroup | null;
 }
 
 /**
@@ -24,15 +35,23 @@ export function leaderboard(
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LEADERBOARD) {
     throw new InvalidInputError('limit', `must be an integer from 1 to ${MAX_LEADERBOARD}`);
   }
-  return createMinerScoreRepository(ctx.db)
-    .leaderboard(limit, { assignedOnly: input.includeUnassigned === false })
-    .map(({ minerAddress, emaScore, rounds, lastScore, lastSeenAt }) => ({
-      minerAddress,
-      emaScore,
-      rounds,
-      lastScore,
-      lastSeenAt,
-    }));
+  const rows = createMinerScoreRepository(ctx.db).leaderboard(limit, {
+    assignedOnly: input.includeUnassigned === false,
+  });
+  const suspicions = minerSuspicions(
+    ctx,
+    rows.map((r) => r.minerAddress),
+  );
+  const sybil = sybilGroupByMiner(sybilGroups(ctx));
+  return rows.map(({ minerAddress, emaScore, rounds, lastScore, lastSeenAt }) => ({
+    minerAddress,
+    emaScore,
+    rounds,
+    lastScore,
+    lastSeenAt,
+    suspicion: suspicions.get(minerAddress) ?? null,
+    sybilGroup: sybil.get(minerAddress) ?? null,
+  }));
 }
 
 export interface MinerScorePoint {

@@ -3,6 +3,8 @@ import { createRoundAuditRepository, createRoundRepository, type RoundTrigger } 
 import pLimit from 'p-limit';
 import type { Dispatcher } from 'undici';
 import { newSalt } from '../audit/commitment.ts';
+import { findCopyGroups } from '../audit/copy-groups.ts';
+import { getAuditPolicy, type StoredCopyGroup, storeCopyGroups } from '../audit/flags.ts';
 import { isQuestionRevealed } from '../audit/reveal.ts';
 import type { CoreContext } from '../context.ts';
 import { ConflictError, InvalidInputError } from '../errors.ts';
@@ -94,8 +96,10 @@ export async function runValidationRound(
   emit({ type: 'started', roundId, startedAt, minerCount: miners.length, method, timeoutMs });
   log.info({ miners: miners.length, method, timeoutMs }, 'validation round started');
 
-  const scored = await askAndScore(ctx, { roundId, miners, input, method, timeoutMs }, emit);
+  const scored = await askAndScore(ctx, { roundId, miners, input, method, timeoutMs }, now, emit);
   const completedAt = now();
+  const copyGroups = roundCopyGroups(scored);
+  if (copyGroups.length > 0 && getAuditPolicy(ctx).copies === 'zero-copies') zeroCopies(scored, copyGroups);
 
   const answers: RoundAnswer[] = scored.map(({ miner, answer, score }) => ({
     vmId: miner.vmId,
@@ -141,6 +145,7 @@ export async function runValidationRound(
       questionId: input.questionId ?? null,
     });
     rounds.insertAnswers(answers.map((a) => ({ ...a, roundId })));
+    storeCopyGroups(tx, roundId, copyGroups);
     createRoundAuditRepository(tx).insert({
       roundId,
       version: summary.v,
@@ -237,6 +242,37 @@ interface ScoredAnswer {
   miner: RoundMiner;
   answer: MinerAnswer;
   score: { score: number; method: string; reason: string | null };
+  /** When the answer (or failure) reached the validator, on the validator's clock. */
+  answeredAt: Date;
+}
+
+/** The round's copy groups, over the full answers (stored ones are cut). */
+function roundCopyGroups(scored: readonly ScoredAnswer[]): StoredCopyGroup[] {
+  const candidates = scored
+    .filter((s) => s.answer.ok)
+    .map((s) => ({
+      vmId: s.miner.vmId,
+      minerKey: minerKey(s.miner),
+      response: s.answer.ok ? s.answer.response : null,
+      latencyMs: s.answer.latencyMs,
+      answeredAt: s.answeredAt,
+    }));
+  const byVm = new Map(candidates.map((c) => [c.vmId, c]));
+  return findCopyGroups(candidates).map((g) => ({
+    ...g,
+    members: g.vmIds.map((vmId) => {
+      const c = byVm.get(vmId)!;
+      return { vmId, minerKey: c.minerKey, answeredAt: c.answeredAt };
+    }),
+  }));
+}
+
+/** The "zero copies" policy: every copy but the earliest answer of its group scores 0. */
+function zeroCopies(scored: ScoredAnswer[], groups: readonly StoredCopyGroup[]): void {
+  const copies = new Set(groups.flatMap((g) => g.vmIds.filter((vmId) => vmId !== g.earliest)));
+  for (const s of scored) {
+    if (copies.has(s.miner.vmId)) s.score = { ...s.score, score: 0, reason: 'copy' };
+  }
 }
 
 /** Fans out and scores each answer as it arrives, so scoring overlaps with slower miners. */
@@ -249,6 +285,7 @@ async function askAndScore(
     method: ScoringMethod;
     timeoutMs: number;
   },
+  now: () => Date,
   emit: (event: RoundProgressEvent) => void,
 ): Promise<ScoredAnswer[]> {
   const { roundId, miners, input, method } = round;
@@ -260,13 +297,16 @@ async function askAndScore(
   const abort = new AbortController();
   let scoringError: unknown;
 
+  const answeredAt = new Array<Date>(miners.length);
   const settle = (index: number, answer: MinerAnswer, score: ScoredAnswer['score']) => {
     const miner = miners[index]!;
-    results[index] = { miner, answer, score };
+    results[index] = { miner, answer, score, answeredAt: answeredAt[index]! };
     emit({ type: 'scored', roundId, vmId: miner.vmId, minerAddress: miner.minerAddress, ...score });
   };
 
   const onResult = (answer: MinerAnswer, index: number) => {
+    // Taken on arrival, before scoring: a slow judge must not reorder who answered first.
+    answeredAt[index] = now();
     const { vmId, minerAddress } = miners[index]!;
     if (!answer.ok) {
       emit({

@@ -1,6 +1,7 @@
 'use client';
 
 import { useQueries, useQuery } from '@tanstack/react-query';
+import { SuspicionBadge, SybilGroupBadge } from '../../../components/flags.tsx';
 import { formatDate, formatScore } from '../../../components/format.ts';
 import { LineChart } from '../../../components/line-chart.tsx';
 import { QueryState } from '../../../components/query-state.tsx';
@@ -61,7 +62,11 @@ export function Leaderboard() {
                     {list.map((miner, index) => (
                       <tr key={miner.minerAddress}>
                         <td>{index + 1}</td>
-                        <td>{miner.minerAddress}</td>
+                        <td>
+                          {miner.minerAddress}
+                          <SuspicionBadge suspicion={miner.suspicion} />
+                          <SybilGroupBadge group={miner.sybilGroup} />
+                        </td>
                         <td>
                           <strong>{formatScore(miner.emaScore)}</strong>
                         </td>

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { RouterOutputs } from '@tensornode/client';
 import { type FormEvent, useState } from 'react';
 import { TextField } from '../../../components/fields.tsx';
+import { SybilGroupBadge } from '../../../components/flags.tsx';
 import { formatDate, shortId } from '../../../components/format.ts';
 import { ErrorNote, QueryState } from '../../../components/query-state.tsx';
 import { RequireRole, useRole } from '../../../components/role.tsx';
@@ -165,7 +166,10 @@ function VmTable({ vms }: { vms: Vm[] }) {
                   )}
                   {vm.deployment?.instanceName ? <div>{vm.deployment.instanceName}</div> : null}
                 </td>
-                <td>{vm.deployment?.minerAddress ?? vm.deployment?.walletAddress ?? '—'}</td>
+                <td>
+                  {vm.deployment?.minerAddress ?? vm.deployment?.walletAddress ?? '—'}
+                  <SybilGroupBadge group={vm.sybilGroup} />
+                </td>
                 <td className="nowrap">{formatDate(vm.createdAt)}</td>
                 <td>
                   <ContainerHealth vmId={vm.id} />
