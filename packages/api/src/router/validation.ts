@@ -15,6 +15,7 @@ import {
 import { type Role, schema } from '@tensornode/db';
 import { TRPCError, type TRPCRouterRecord, tracked } from '@trpc/server';
 import { z } from 'zod';
+import { authorize } from '../caller.ts';
 import { recordRoundMetrics } from '../metrics.ts';
 import {
   type ProgressRecord,
@@ -260,14 +261,7 @@ export const minersRouter = {
     )
     .output(z.array(leaderboardEntry))
     .query(({ ctx, input }) => {
-      if (input.includeUnassigned && !ctx.caller) {
-        throw new TRPCError({
-          code: 'UNAUTHORIZED',
-          message: ctx.badToken
-            ? 'Invalid or revoked API token'
-            : 'includeUnassigned needs an API token (Authorization: Bearer …)',
-        });
-      }
+      if (input.includeUnassigned) authorize(ctx, 'viewer', 'includeUnassigned needs an API token');
       return leaderboard(ctx.services, input);
     }),
   history: viewerProcedure
