@@ -1,4 +1,5 @@
 import { listAuditInput, listPrivilegedActions } from '@tensornode/core/audit';
+import type { AuditEntry } from '@tensornode/db';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { adminProcedure } from '../trpc.ts';
@@ -11,7 +12,7 @@ const auditEntry = z.object({
   action: z.string(),
   target: z.string().nullable(),
   outcome: z.string(),
-});
+}) satisfies z.ZodType<AuditEntry>;
 
 export const auditRouter = {
   /** Privileged actions, newest first: who, what, target, when, outcome. */
