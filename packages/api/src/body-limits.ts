@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { httpErrorBody } from './errors.ts';
 
 export interface BodyLimits {
   /** Largest JSON body of a tRPC call (Fastify's bodyLimit). */
@@ -26,18 +27,21 @@ export function refuseUnboundedBodies(limits: BodyLimits) {
       return reply
         .status(413)
         .header('connection', 'close')
-        .send({
-          error: 'Payload Too Large',
-          message: `body: ${declared} bytes is over the limit of ${limit} bytes`,
-          field: 'body',
-        });
+        .send(
+          httpErrorBody(413, `body: ${declared} bytes is over the limit of ${limit} bytes`, {
+            field: 'body',
+          }),
+        );
     }
     if (isTrpc && req.headers['content-type']?.toLowerCase().startsWith('multipart/')) {
-      return reply.status(415).header('connection', 'close').send({
-        error: 'Unsupported Media Type',
-        message: 'body: tRPC calls take JSON; files go to the /v1 upload routes',
-        field: 'body',
-      });
+      return reply
+        .status(415)
+        .header('connection', 'close')
+        .send(
+          httpErrorBody(415, 'body: tRPC calls take JSON; files go to the /v1 upload routes', {
+            field: 'body',
+          }),
+        );
     }
   };
 }

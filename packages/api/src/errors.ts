@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { DomainError } from '@tensornode/core';
 import { TRPCError } from '@trpc/server';
 import type { TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
@@ -30,4 +31,13 @@ export function toTRPCError(error: unknown): TRPCError {
     message: GENERIC_INTERNAL_MESSAGE,
     cause: cause ?? error,
   });
+}
+
+/** The JSON body of an HTTP error answered outside tRPC: `error` is the status's standard reason. */
+export function httpErrorBody<Extra extends object = object>(
+  status: number,
+  message: string,
+  extra?: Extra,
+): { error: string; message: string } & Extra {
+  return { error: STATUS_CODES[status] ?? 'Error', message, ...(extra as Extra) };
 }

@@ -11,6 +11,8 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import { refuseUnboundedBodies } from './body-limits.ts';
+import { bearerFrom, callerOfRequest } from './caller.ts';
+import { httpErrorBody } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { buildOpenApiDocument } from './openapi.ts';
@@ -19,7 +21,7 @@ import { openApiDocsRoutes, restRoutes } from './routes/openapi.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { validatorKeyRoutes } from './routes/validator-key.ts';
 import type { AppServices } from './services.ts';
-import { bearerFrom, createContextFactory, RateLimitedError, resolveCaller } from './trpc.ts';
+import { createContextFactory, RateLimitedError } from './trpc.ts';
 
 export interface RateLimits {
   perMinute: number;
@@ -67,7 +69,7 @@ function clientKey(services: AppServices, req: FastifyRequest): string {
 /** The authenticated caller, or null — also when the database cannot be read (health must still answer). */
 function callerOrNull(services: AppServices, req: FastifyRequest) {
   try {
-    return resolveCaller(services, bearerFrom(req.headers.authorization)).caller;
+    return callerOfRequest(services, req).caller;
   } catch {
     return null;
   }
@@ -124,6 +126,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     trustProxy: trustProxyOption(services.config.TRUST_PROXY),
   });
 
+  app.decorateRequest('resolvedCaller', null);
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
@@ -141,12 +144,10 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       req.log.error({ err: error }, 'request failed');
       return reply.status(status).send({ error: 'Internal Server Error', message: 'Internal server error' });
     }
-    return reply.status(status).send({ error: httpReason(status), message: error.message, code: error.code });
+    return reply.status(status).send(httpErrorBody(status, error.message, { code: error.code }));
   });
   app.setNotFoundHandler((req, reply) =>
-    reply
-      .status(404)
-      .send({ error: 'Not Found', message: `No route ${req.method} ${req.url.split('?')[0]}` }),
+    reply.status(404).send(httpErrorBody(404, `No route ${req.method} ${req.url.split('?')[0]}`)),
   );
 
   // Several budgets apply to one request (hour, minute, deploy), so each limiter is checked here
@@ -163,15 +164,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
         }
       : {}),
   });
-  // The client key is looked up once per request, however many calls a batch holds.
-  const clientKeys = new WeakMap<FastifyRequest, string>();
-  const keyOf = (req: FastifyRequest) => {
-    const known = clientKeys.get(req);
-    if (known !== undefined) return known;
-    const key = clientKey(services, req);
-    clientKeys.set(req, key);
-    return key;
-  };
+  const keyOf = (req: FastifyRequest) => clientKey(services, req);
   const budget = (max: number, timeWindow: string, label: string, prefix: string) => ({
     max,
     label,
@@ -219,12 +212,13 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
     if (procedures.length > 0 && procedures.every((p) => p in appRouter._def.procedures)) return;
     const refusal = await spend(req, isDeployRoute(req));
     if (!refusal) return;
-    return reply.status(429).headers(refusal.headers).send({
-      statusCode: 429,
-      error: 'Too Many Requests',
-      message: refusal.message,
-      retryAfterSeconds: refusal.retryAfterSeconds,
-    });
+    return reply
+      .status(429)
+      .headers(refusal.headers)
+      .send({
+        statusCode: 429,
+        ...httpErrorBody(429, refusal.message, { retryAfterSeconds: refusal.retryAfterSeconds }),
+      });
   };
   const spendOnCall = (req: FastifyRequest, reply: FastifyReply) => async (procedure: string) => {
     const refusal = await spend(req, DEPLOY_PROCEDURES.includes(procedure));
@@ -254,7 +248,7 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
       return reply
         .status(401)
         .header('www-authenticate', 'Bearer realm="metrics"')
-        .send({ error: 'Unauthorized', message: 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>' });
+        .send(httpErrorBody(401, 'GET /metrics needs Authorization: Bearer <METRICS_TOKEN>'));
     }
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
@@ -319,19 +313,4 @@ function sameSecret(presented: string | undefined, expected: string): boolean {
   if (!presented) return false;
   const digest = (value: string) => createHash('sha256').update(value, 'utf8').digest();
   return timingSafeEqual(digest(presented), digest(expected));
-}
-
-function httpReason(status: number): string {
-  const reasons: Record<number, string> = {
-    400: 'Bad Request',
-    401: 'Unauthorized',
-    403: 'Forbidden',
-    404: 'Not Found',
-    405: 'Method Not Allowed',
-    406: 'Not Acceptable',
-    413: 'Payload Too Large',
-    415: 'Unsupported Media Type',
-    429: 'Too Many Requests',
-  };
-  return reasons[status] ?? 'Client Error';
 }

@@ -1,4 +1,4 @@
-import { authenticateBearer, type Logger, roleAtLeast } from '@tensornode/core';
+import type { Logger } from '@tensornode/core';
 import { describeTarget, recordPrivilegedAction } from '@tensornode/core/audit';
 import type { Role } from '@tensornode/db';
 import { initTRPC, TRPCError } from '@trpc/server';
@@ -6,19 +6,14 @@ import type { CreateFastifyContextOptions } from '@trpc/server/adapters/fastify'
 import superjson from 'superjson';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { ZodError } from 'zod';
+import { authorize, type Caller, callerOfRequest } from './caller.ts';
 import { toTRPCError } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import type { AppServices } from './services.ts';
 
 // ---------------------------------------------------------------- context
 
-export interface Caller {
-  tokenId: string;
-  name: string;
-  role: Role;
-  /** Set when the bearer is a dashboard session standing in for the token. */
-  sessionId?: string;
-}
+export { bearerFrom, type Caller, resolveCaller } from './caller.ts';
 
 export interface Context {
   services: AppServices;
@@ -42,22 +37,6 @@ export class RateLimitedError extends TRPCError {
   }
 }
 
-export function bearerFrom(header: string | string[] | undefined): string | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  const match = value?.match(/^Bearer\s+(\S+)\s*$/i);
-  return match?.[1];
-}
-
-export function resolveCaller(
-  services: AppServices,
-  secret: string | undefined,
-): Pick<Context, 'caller' | 'badToken'> {
-  if (!secret) return { caller: null, badToken: false };
-  const principal = authenticateBearer(services, secret);
-  if (!principal) return { caller: null, badToken: true };
-  return { caller: principal, badToken: false };
-}
-
 export function createContextFactory(
   services: AppServices,
   metrics?: Metrics,
@@ -66,13 +45,11 @@ export function createContextFactory(
     res: CreateFastifyContextOptions['res'],
   ) => Context['spendRateLimit'],
 ) {
-  // Tokens are accepted only in the Authorization header: a token in a URL would end up in logs.
   return ({ req, res }: CreateFastifyContextOptions): Context => {
-    const secret = bearerFrom(req.headers.authorization);
     return {
       services,
       metrics,
-      ...resolveCaller(services, secret),
+      ...callerOfRequest(services, req),
       log: req.log,
       requestId: String(req.id),
       ...(rateLimiter ? { spendRateLimit: rateLimiter(req, res) } : {}),
@@ -152,21 +129,8 @@ export const publicProcedure = t.procedure.use(observe).use(rateLimit).use(mapEr
 
 function requireRole(role: Role) {
   return t.middleware(({ ctx, next }) => {
-    if (!ctx.caller) {
-      throw new TRPCError({
-        code: 'UNAUTHORIZED',
-        message: ctx.badToken
-          ? 'Invalid or revoked API token'
-          : 'An API token is required (Authorization: Bearer …)',
-      });
-    }
-    if (!roleAtLeast(ctx.caller.role, role)) {
-      throw new TRPCError({
-        code: 'FORBIDDEN',
-        message: `This needs the ${role} role; your token has ${ctx.caller.role}`,
-      });
-    }
-    return next({ ctx: { ...ctx, caller: ctx.caller } });
+    const caller = authorize(ctx, role);
+    return next({ ctx: { ...ctx, caller } });
   });
 }
 

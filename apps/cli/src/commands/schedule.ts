@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { RouterInputs } from '@tensornode/client';
+import { SCORING_METHODS, type ScoringMethod } from '@tensornode/core/scoring';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { apiClient } from '../api-client.ts';
 
@@ -68,7 +69,7 @@ export function registerScheduleCommands(program: Command): void {
     )
     .addOption(new Option('--sample <n>', 'miners per round, or "all"').argParser(parseSample))
     .addOption(new Option('--timeout <duration>', 'per-miner deadline').argParser(parseDuration))
-    .addOption(new Option('--method <method>', 'scoring method').choices(['auto', 'heuristic', 'llm']))
+    .addOption(new Option('--method <method>', 'scoring method').choices(SCORING_METHODS))
     .option('--off', 'stop scheduled rounds')
     .option('--on', 'resume scheduled rounds')
     .option('--auto-epochs', 'distribute each UTC day’s rewards after midnight')
@@ -78,7 +79,7 @@ export function registerScheduleCommands(program: Command): void {
         every?: number;
         sample?: 'all' | number;
         timeout?: number;
-        method?: 'auto' | 'heuristic' | 'llm';
+        method?: ScoringMethod;
         off?: boolean;
         on?: boolean;
         autoEpochs?: boolean;

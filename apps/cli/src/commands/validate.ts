@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { errorCode } from '@tensornode/client';
+import { SCORING_METHODS, type ScoringMethod } from '@tensornode/core/scoring';
 import type { RoundProgressEvent } from '@tensornode/core/validation';
 import { type Command, Option } from 'commander';
 import { apiClient } from '../api-client.ts';
@@ -14,14 +15,14 @@ export function registerValidateCommand(program: Command): void {
     .requiredOption('--truth <text>', 'the ground-truth answer')
     .option('--vm <id...>', 'ask only these VMs')
     .option('--timeout <ms>', 'deadline per miner in milliseconds', (v) => Number.parseInt(v, 10))
-    .addOption(new Option('--method <method>', 'scoring method').choices(['auto', 'heuristic', 'llm']))
+    .addOption(new Option('--method <method>', 'scoring method').choices(SCORING_METHODS))
     .action(
       async (opts: {
         prompt: string;
         truth: string;
         vm?: string[];
         timeout?: number;
-        method?: 'auto' | 'heuristic' | 'llm';
+        method?: ScoringMethod;
       }) => {
         const client = apiClient();
         const roundId = randomUUID();

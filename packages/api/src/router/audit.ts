@@ -6,6 +6,7 @@ import {
   setAuditPolicy,
   setAuditPolicyInput,
 } from '@tensornode/core/audit';
+import type { AuditEntry } from '@tensornode/db';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { adminProcedure, viewerProcedure } from '../trpc.ts';
@@ -18,7 +19,7 @@ const auditEntry = z.object({
   action: z.string(),
   target: z.string().nullable(),
   outcome: z.string(),
-});
+}) satisfies z.ZodType<AuditEntry>;
 
 export const auditRouter = {
   /** Privileged actions, newest first: who, what, target, when, outcome. */

@@ -1,5 +1,5 @@
 import { createApiToken, createSession, revokeApiToken, revokeSession } from '@tensornode/core';
-import { createTokenRepository, ROLES } from '@tensornode/db';
+import { createTokenRepository, type PublicApiToken, ROLES } from '@tensornode/db';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { adminProcedure, viewerProcedure } from '../trpc.ts';
@@ -13,7 +13,7 @@ const tokenRecord = z.object({
   lastUsedAt: z.date().nullable(),
   revokedAt: z.date().nullable(),
   expiresAt: z.date().nullable(),
-});
+}) satisfies z.ZodType<PublicApiToken>;
 
 export const ZCreateTokenInput = z.object({
   name: z.string().trim().min(1).max(100),

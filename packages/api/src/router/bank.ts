@@ -1,5 +1,6 @@
 import {
   BANK_PROMPT_MAX,
+  type BankQuestionView,
   bankStats,
   importQuestions,
   listBankQuestions,
@@ -23,7 +24,7 @@ const question = z.object({
   lastAskedAt: z.date().nullable(),
   retiredAt: z.date().nullable(),
   createdAt: z.date(),
-});
+}) satisfies z.ZodType<BankQuestionView>;
 
 export const bankRouter = {
   /** A JSONL or CSV file's content: good lines are imported in one transaction, bad ones reported by number. */

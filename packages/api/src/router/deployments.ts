@@ -1,6 +1,7 @@
 import {
   allocateVm,
   allocateVmInput,
+  deploymentRecordSchema,
   listDeployments,
   listDeploymentsInput,
   releaseVm,
@@ -9,7 +10,6 @@ import {
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { operatorProcedure, viewerProcedure } from '../trpc.ts';
-import { deploymentRecord } from './vms.ts';
 
 export const deploymentsRouter = {
   list: viewerProcedure
@@ -22,7 +22,7 @@ export const deploymentsRouter = {
       },
     })
     .input(listDeploymentsInput.optional())
-    .output(z.array(deploymentRecord))
+    .output(z.array(deploymentRecordSchema))
     .query(({ ctx, input }) => listDeployments(ctx.services.deployments, input ?? {})),
 
   allocate: operatorProcedure
@@ -35,7 +35,7 @@ export const deploymentsRouter = {
       },
     })
     .input(allocateVmInput)
-    .output(z.object({ deployment: deploymentRecord, reused: z.boolean() }))
+    .output(z.object({ deployment: deploymentRecordSchema, reused: z.boolean() }))
     .mutation(async ({ ctx, input }) => {
       const allocation = await allocateVm(ctx.services.deployments, input);
       if (!allocation.reused) ctx.metrics?.vmDeployments.inc();
@@ -44,6 +44,6 @@ export const deploymentsRouter = {
 
   release: operatorProcedure
     .input(releaseVmInput)
-    .output(deploymentRecord)
+    .output(deploymentRecordSchema)
     .mutation(({ ctx, input }) => releaseVm(ctx.services.deployments, input)),
 } satisfies TRPCRouterRecord;

@@ -1,4 +1,10 @@
-import { checkHealth, publicHealthReport, VERSION } from '@tensornode/core';
+import {
+  checkHealth,
+  type HealthReport,
+  publicHealthReport,
+  type ServiceHealth,
+  VERSION,
+} from '@tensornode/core';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { publicProcedure } from '../trpc.ts';
@@ -8,14 +14,14 @@ const serviceHealth = z.object({
   kind: z.string().optional(),
   error: z.string().optional(),
   latencyMs: z.number().optional(),
-});
+}) satisfies z.ZodType<ServiceHealth>;
 
 export const healthReportSchema = z.object({
   status: z.enum(['healthy', 'degraded']),
   version: z.string(),
   uptimeSeconds: z.number(),
   services: z.record(z.string(), serviceHealth),
-});
+}) satisfies z.ZodType<HealthReport>;
 
 // Also served as REST `GET /v1/health` (openapi.ts).
 const healthCheckProcedure = publicProcedure.meta({

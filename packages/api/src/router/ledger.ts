@@ -1,12 +1,14 @@
-import { proveScore } from '@tensornode/core/audit';
+import { proveScore, type ScoreProof } from '@tensornode/core/audit';
 import {
+  type DecodedTopicMessage,
   listOutbox,
   listTopicMessages,
   requireLedger,
   retryFailedEntries,
+  type VerifyRoundResult,
   verifyRound,
 } from '@tensornode/core/ledger';
-import { schema } from '@tensornode/db';
+import { type OutboxEntryView, schema } from '@tensornode/db';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { adminProcedure, publicProcedure, viewerProcedure } from '../trpc.ts';
@@ -29,7 +31,7 @@ const topicMessage = z.object({
   chunks: z.number(),
   text: z.string(),
   json: z.unknown(),
-});
+}) satisfies z.ZodType<DecodedTopicMessage>;
 
 const outboxEntry = z.object({
   id: z.number(),
@@ -43,7 +45,8 @@ const outboxEntry = z.object({
   nextAttemptAt: z.date(),
   createdAt: z.date(),
   sentAt: z.date().nullable(),
-});
+  // The outbox lists unconfirmed entries only: the confirmation columns are empty and left out.
+}) satisfies z.ZodType<Omit<OutboxEntryView, 'confirmedAt' | 'sequenceNumber' | 'runningHash'>>;
 
 const verifyResult = z.object({
   roundId: z.string(),
@@ -71,7 +74,7 @@ const verifyResult = z.object({
     runningHashValid: z.boolean().nullable(),
   }),
   reasons: z.array(z.string()),
-});
+}) satisfies z.ZodType<VerifyRoundResult>;
 
 const hex = z.string().regex(/^[0-9a-f]*$/);
 
@@ -91,7 +94,7 @@ export const ZScoreProof = z.object({
   sequenceNumber: z.number().int().nullable(),
   consensusTimestamp: z.string().nullable(),
   runningHash: hex.nullable(),
-});
+}) satisfies z.ZodType<ScoreProof>;
 
 export const ledgerRouter = {
   /**

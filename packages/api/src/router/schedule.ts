@@ -5,11 +5,11 @@ import {
   type ScheduleView,
   setSchedule,
 } from '@tensornode/core/schedule';
-import { createRoundRepository, schema } from '@tensornode/db';
+import { scoringMethodSchema } from '@tensornode/core/scoring';
+import { createRoundRepository } from '@tensornode/db';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { adminProcedure, viewerProcedure } from '../trpc.ts';
-import { scoringMethodSchema } from './scoring.ts';
 
 const RECENT_ROUNDS = 10;
 
@@ -18,7 +18,7 @@ const scheduleView = z.object({
   intervalSeconds: z.number().int(),
   sample: z.union([z.literal('all'), z.number().int()]),
   timeoutMs: z.number().int().nullable(),
-  method: z.enum(schema.SCORING_METHODS),
+  method: scoringMethodSchema,
   autoEpochs: z.boolean(),
   nextRoundAt: z.date().nullable(),
   lastRoundId: z.string().nullable(),

@@ -1,5 +1,6 @@
 import { hederaAccountSchema } from '@tensornode/core';
 import { resolveRoundQuestion } from '@tensornode/core/bank';
+import { sybilGroupSchema } from '@tensornode/core/deployments';
 import {
   getRound,
   type LeaderboardEntry,
@@ -11,10 +12,12 @@ import {
   type RoundPage,
   type RoundResult,
   runValidationRound,
+  ZRunRoundInput,
 } from '@tensornode/core/validation';
 import { type Role, schema } from '@tensornode/db';
 import { TRPCError, type TRPCRouterRecord, tracked } from '@trpc/server';
 import { z } from 'zod';
+import { authorize } from '../caller.ts';
 import { recordRoundMetrics } from '../metrics.ts';
 import {
   type ProgressRecord,
@@ -23,40 +26,6 @@ import {
   TooManySubscriptionsError,
 } from '../progress-hub.ts';
 import { operatorProcedure, publicProcedure, viewerProcedure } from '../trpc.ts';
-import { scoringMethodSchema } from './scoring.ts';
-import { sybilGroupSchema } from './vms.ts';
-
-/** A round asks `prompt` with its `truth`, or a bank question: `questionId`, or `fromBank` for the next pick. */
-export const ZRunRoundInput = z
-  .object({
-    roundId: z.uuid().optional(),
-    prompt: z.string().trim().min(1).max(20_000).optional(),
-    truth: z.string().trim().min(1).max(10_000).optional(),
-    questionId: z.number().int().positive().optional(),
-    fromBank: z.literal(true).optional(),
-    vmIds: z.array(z.string().min(1).max(200)).min(1).max(10_000).optional(),
-    timeoutMs: z.number().int().min(100).max(300_000).optional(),
-    method: scoringMethodSchema.optional(),
-  })
-  .superRefine((input, ctx) => {
-    const sources = [
-      input.prompt !== undefined || input.truth !== undefined,
-      input.questionId !== undefined,
-      input.fromBank,
-    ];
-    if (sources.filter(Boolean).length !== 1) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['prompt'],
-        message: 'give prompt and truth, or questionId, or fromBank: true',
-      });
-      return;
-    }
-    if (sources[0] && input.prompt === undefined)
-      ctx.addIssue({ code: 'custom', path: ['prompt'], message: 'is required with truth' });
-    if (sources[0] && input.truth === undefined)
-      ctx.addIssue({ code: 'custom', path: ['truth'], message: 'is required with prompt' });
-  });
 
 // Output shapes. Each `satisfies` ties a schema to the core type it describes, and tRPC checks each
 // resolver's return against its schema, so the two cannot drift apart unnoticed.
@@ -263,14 +232,7 @@ export const minersRouter = {
     )
     .output(z.array(leaderboardEntry))
     .query(({ ctx, input }) => {
-      if (input.includeUnassigned && !ctx.caller) {
-        throw new TRPCError({
-          code: 'UNAUTHORIZED',
-          message: ctx.badToken
-            ? 'Invalid or revoked API token'
-            : 'includeUnassigned needs an API token (Authorization: Bearer …)',
-        });
-      }
+      if (input.includeUnassigned) authorize(ctx, 'viewer', 'includeUnassigned needs an API token');
       return leaderboard(ctx.services, input);
     }),
   history: viewerProcedure

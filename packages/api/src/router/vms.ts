@@ -2,6 +2,7 @@ import { ForbiddenError, roleAtLeast } from '@tensornode/core';
 import {
   deleteVms,
   deleteVmsInput,
+  deploymentRecordSchema,
   deployVms,
   deployVmsInput,
   estimateVms,
@@ -11,62 +12,25 @@ import {
   updateVms,
   updateVmsInput,
   vmIdSchema,
+  vmWithDeploymentSchema,
 } from '@tensornode/core/deployments';
 import { clearHostKey, clearHostKeyInput, execOnVm, execOnVmInput } from '@tensornode/core/ssh';
-import { VM_STATUSES } from '@tensornode/core/vms';
-import { DEPLOYMENT_STATUSES } from '@tensornode/db';
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
 import { adminProcedure, operatorProcedure, viewerProcedure } from '../trpc.ts';
-
-const openPort = z.object({ port: z.number(), protocol: z.enum(['tcp', 'udp']) });
-
-export const deploymentRecord = z.object({
-  vmId: z.string(),
-  provider: z.string(),
-  status: z.enum(DEPLOYMENT_STATUSES),
-  minerAddress: z.string().nullable(),
-  instanceName: z.string().nullable(),
-  walletAddress: z.string().nullable(),
-  createdAt: z.date(),
-  assignedAt: z.date().nullable(),
-  terminatedAt: z.date().nullable(),
-  healthCheckedAt: z.date().nullable(),
-  healthy: z.boolean().nullable(),
-  healthError: z.string().nullable(),
-});
-
-/** Miners sharing a wallet: `id` is what they share (`wallet:<account>`). */
-export const sybilGroupSchema = z.object({ id: z.string(), members: z.array(z.string()) });
-
-const vmWithDeployment = z.object({
-  id: z.string(),
-  vmName: z.string(),
-  status: z.enum(VM_STATUSES),
-  publicIp: z.string().nullable(),
-  ports: z.array(openPort),
-  osImage: z.string().nullable(),
-  datacenter: z.record(z.string(), z.unknown()).nullable(),
-  pricePerEpoch: z.string().nullable(),
-  createdAt: z.string(),
-  nextBillingAt: z.string().nullable(),
-  minerEndpoint: z.string().optional(),
-  deployment: deploymentRecord.nullable(),
-  sybilGroup: sybilGroupSchema.nullable(),
-});
 
 export const vmsRouter = {
   list: viewerProcedure
     .meta({
       openapi: { method: 'GET', path: '/vms', tags: ['vms'], summary: 'VMs with their deployments (viewer)' },
     })
-    .output(z.array(vmWithDeployment))
+    .output(z.array(vmWithDeploymentSchema))
     .query(({ ctx }) => listVmsWithDeployments(ctx.services.deployments)),
 
   get: viewerProcedure
     .meta({ openapi: { method: 'GET', path: '/vms/{vmId}', tags: ['vms'], summary: 'One VM (viewer)' } })
     .input(z.strictObject({ vmId: vmIdSchema }))
-    .output(vmWithDeployment)
+    .output(vmWithDeploymentSchema)
     .query(({ ctx, input }) => getVmWithDeployment(ctx.services.deployments, input)),
 
   deploy: operatorProcedure
@@ -74,7 +38,7 @@ export const vmsRouter = {
     .output(
       z.object({
         vms: z.array(z.object({ vmId: z.string(), vmName: z.string() })),
-        deployments: z.array(deploymentRecord),
+        deployments: z.array(deploymentRecordSchema),
       }),
     )
     .mutation(async ({ ctx, input }) => {
@@ -99,7 +63,7 @@ export const vmsRouter = {
 
   delete: operatorProcedure
     .input(deleteVmsInput)
-    .output(z.object({ vmIds: z.array(z.string()), terminated: z.array(deploymentRecord) }))
+    .output(z.object({ vmIds: z.array(z.string()), terminated: z.array(deploymentRecordSchema) }))
     .mutation(({ ctx, input }) => deleteVms(ctx.services.deployments, input)),
 
   estimate: operatorProcedure

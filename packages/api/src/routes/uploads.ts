@@ -7,29 +7,17 @@ import { DomainError, InvalidInputError, roleAtLeast } from '@tensornode/core';
 import { deployFromUpload } from '@tensornode/core/docker';
 import { uploadFileToVm } from '@tensornode/core/ssh';
 import type { Role } from '@tensornode/db';
+import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { toTRPCError } from '../errors.ts';
+import { authorize, callerOfRequest } from '../caller.ts';
+import { httpErrorBody, toTRPCError } from '../errors.ts';
 import { assertMayRequestGithubToken, dockerContext, toContainerRunResult } from '../router/docker.ts';
 import type { AppServices } from '../services.ts';
-import { bearerFrom, resolveCaller } from '../trpc.ts';
 
 export interface UploadRoutesOptions {
   services: AppServices;
 }
-
-const HTTP_REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  409: 'Conflict',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
 
 /** A refusal the route answers itself, as JSON naming the field when there is one. */
 class RouteError extends Error {
@@ -58,16 +46,7 @@ export async function uploadRoutes(app: FastifyInstance, { services }: UploadRou
     req: FastifyRequest<{ Params: { vmId: string } }>,
     role: Role,
   ): { vmId: string; callerRole: Role } => {
-    const { caller, badToken } = resolveCaller(services, bearerFrom(req.headers.authorization));
-    if (!caller) {
-      throw new RouteError(
-        401,
-        badToken ? 'Invalid or revoked API token' : 'An API token is required (Authorization: Bearer …)',
-      );
-    }
-    if (!roleAtLeast(caller.role, role)) {
-      throw new RouteError(403, `This needs the ${role} role; your token has ${caller.role}`);
-    }
+    const caller = authorize(callerOfRequest(services, req), role);
     const { vmProvider } = services;
     const vmId = vmProvider.canonicalVmId(req.params.vmId);
     if (!vmProvider.isValidVmId(vmId)) {
@@ -102,25 +81,32 @@ export async function uploadRoutes(app: FastifyInstance, { services }: UploadRou
 
   async function respondWithError(error: unknown, reply: FastifyReply): Promise<FastifyReply> {
     if (error instanceof RouteError) {
-      return reply.status(error.status).send({
-        error: HTTP_REASONS[error.status] ?? 'Error',
-        message: error.message,
-        ...(error.field ? { field: error.field } : {}),
-      });
+      return reply
+        .status(error.status)
+        .send(httpErrorBody(error.status, error.message, error.field ? { field: error.field } : {}));
+    }
+    if (error instanceof TRPCError && error.code !== 'INTERNAL_SERVER_ERROR') {
+      return reply
+        .status(getHTTPStatusCodeFromError(error))
+        .send(httpErrorBody(getHTTPStatusCodeFromError(error), error.message));
     }
     const statusCode = (error as { statusCode?: number }).statusCode;
     if (statusCode === 413) {
       return reply
         .status(413)
-        .send({ error: HTTP_REASONS[413], message: 'file: larger than the upload limit', field: 'file' });
+        .send(httpErrorBody(413, 'file: larger than the upload limit', { field: 'file' }));
     }
     if (error instanceof DomainError) {
       const status = getHTTPStatusCodeFromError(toTRPCError(error));
-      return reply.status(status).send({
-        error: HTTP_REASONS[status] ?? 'Error',
-        message: error.message,
-        ...(error instanceof InvalidInputError ? { field: error.field } : {}),
-      });
+      return reply
+        .status(status)
+        .send(
+          httpErrorBody(
+            status,
+            error.message,
+            error instanceof InvalidInputError ? { field: error.field } : {},
+          ),
+        );
     }
     throw error; // the server's error handler logs it and answers a generic 500
   }

@@ -1,6 +1,9 @@
-import { DEPLOYMENT_STATUSES } from '@tensornode/db';
+import { DEPLOYMENT_STATUSES, type Deployment } from '@tensornode/db';
 import { z } from 'zod';
+import type { MinerSybilGroup } from '../audit/flags.ts';
 import { hederaAccountSchema } from '../hedera-account.ts';
+import { VM_STATUSES } from '../vms/provider.ts';
+import type { VmWithDeployment } from './list-vms.ts';
 
 /** Input rules for deployments and VM management, shared by the verbs and the API. */
 
@@ -80,3 +83,46 @@ export const listDeploymentsInput = z.strictObject({
   status: z.enum(DEPLOYMENT_STATUSES).optional(),
   minerAddress: hederaAccountSchema.optional(),
 });
+
+// Output shapes. `satisfies` pins each to the type it describes: a new column must be shown or
+// explicitly left out here, never dropped from the answer silently.
+
+/** A deployment record as the API shows it: the pinned SSH host key and clean-up bookkeeping stay inside. */
+export const deploymentRecordSchema = z.object({
+  vmId: z.string(),
+  provider: z.string(),
+  status: z.enum(DEPLOYMENT_STATUSES),
+  minerAddress: z.string().nullable(),
+  instanceName: z.string().nullable(),
+  walletAddress: z.string().nullable(),
+  createdAt: z.date(),
+  assignedAt: z.date().nullable(),
+  terminatedAt: z.date().nullable(),
+  healthCheckedAt: z.date().nullable(),
+  healthy: z.boolean().nullable(),
+  healthError: z.string().nullable(),
+}) satisfies z.ZodType<Omit<Deployment, 'missingSince' | 'sshHostKey'>>;
+
+/** Miners sharing a wallet: `id` is what they share (`wallet:<account>`). */
+export const sybilGroupSchema = z.object({
+  id: z.string(),
+  members: z.array(z.string()),
+}) satisfies z.ZodType<MinerSybilGroup>;
+
+export const vmWithDeploymentSchema = z.object({
+  id: z.string(),
+  vmName: z.string(),
+  status: z.enum(VM_STATUSES),
+  publicIp: z.string().nullable(),
+  ports: z.array(z.object({ port: z.number(), protocol: z.enum(['tcp', 'udp']) })),
+  osImage: z.string().nullable(),
+  datacenter: z.record(z.string(), z.unknown()).nullable(),
+  pricePerEpoch: z.string().nullable(),
+  createdAt: z.string(),
+  nextBillingAt: z.string().nullable(),
+  minerEndpoint: z.string().optional(),
+  deployment: deploymentRecordSchema.nullable(),
+  sybilGroup: sybilGroupSchema.nullable(),
+}) satisfies z.ZodType<
+  Omit<VmWithDeployment, 'deployment'> & { deployment: z.output<typeof deploymentRecordSchema> | null }
+>;

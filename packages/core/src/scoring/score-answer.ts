@@ -3,8 +3,7 @@ import { UpstreamError } from '../errors.ts';
 import { scoreHeuristic } from './heuristic.ts';
 import type { JudgeLane } from './judge-slots.ts';
 import type { Judge } from './llm-judge.ts';
-
-export type ScoringMethod = 'heuristic' | 'llm' | 'auto';
+import { clampScore, type SCORERS, type ScoringMethod } from './schemas.ts';
 
 export interface ScoreAnswerInput {
   question?: string;
@@ -16,7 +15,7 @@ export interface ScoreResult {
   /** Integer 0–100. */
   score: number;
   /** The method that produced the score. */
-  method: 'heuristic' | 'llm';
+  method: (typeof SCORERS)[number];
   /** True when the LLM was asked for but the heuristic answered. */
   fallback?: boolean;
   reason?: string;
@@ -67,7 +66,7 @@ export async function scoreAnswer(
       { question: input.question ?? '', truth: input.truth, candidate: input.candidate },
       { lane: ctx.lane ?? 'round' },
     );
-    return { score: Math.max(0, Math.min(100, Math.round(score))), method: 'llm' };
+    return { score: clampScore(score), method: 'llm' };
   } catch (error) {
     const cause = shortCause(error);
     ctx.log?.warn({ err: error, cause }, 'LLM judge failed; scored with the heuristic');

@@ -9,3 +9,4 @@ export { nextEma } from './record-scores.ts';
 export type { RoundAnswer, RoundResult } from './round-result.ts';
 export * from './round-summary.ts';
 export * from './run-round.ts';
+export * from './schemas.ts';

@@ -9,6 +9,7 @@ import { isQuestionRevealed } from '../audit/reveal.ts';
 import type { CoreContext } from '../context.ts';
 import { ConflictError, InvalidInputError } from '../errors.ts';
 import {
+  clampScore,
   type Judge,
   type ScoreResult,
   type ScoringMethod,
@@ -23,8 +24,7 @@ import type { RoundHooks, RoundProgressEvent } from './progress.ts';
 import { recordRoundScores } from './record-scores.ts';
 import { minerKey, type RoundAnswer, type RoundResult } from './round-result.ts';
 import { buildRoundSummaryV2, hashRoundSummary, type RoundLedgerHook } from './round-summary.ts';
-
-const SCORING_METHODS: readonly ScoringMethod[] = ['heuristic', 'llm', 'auto'];
+import type { RoundAsk } from './schemas.ts';
 
 /** Answers are scored in full but stored cut to this many characters. */
 export const STORED_RESPONSE_MAX_CHARS = 8192;
@@ -41,14 +41,8 @@ export interface ValidationContext extends CoreContext {
   fanOutInterceptors?: readonly Dispatcher.DispatcherComposeInterceptor[];
 }
 
-export interface RunRoundInput {
-  /** Chosen by the caller so it can subscribe to the round's progress before starting it. */
-  roundId?: string;
-  prompt: string;
-  truth: string;
-  vmIds?: readonly string[];
-  timeoutMs?: number;
-  method?: ScoringMethod;
+/** A round's ask as `ZRoundAsk` parsed it (the API checks it there), plus what the caller records. */
+export interface RunRoundInput extends RoundAsk {
   /** Who started the round (default `manual`). */
   trigger?: RoundTrigger;
   /** The bank question asked, when the prompt came from the bank. */
@@ -71,7 +65,6 @@ export async function runValidationRound(
 ): Promise<RoundResult> {
   const method = input.method ?? 'auto';
   const timeoutMs = input.timeoutMs ?? ctx.config.VALIDATION_TIMEOUT_MS;
-  validateInput(input, timeoutMs, method);
   if (isQuestionRevealed(ctx.db, input.prompt))
     throw new InvalidInputError(
       'prompt',
@@ -196,18 +189,6 @@ export async function runValidationRound(
     },
   });
   return round;
-}
-
-function validateInput(input: RunRoundInput, timeoutMs: number, method: string): void {
-  if (input.prompt.trim() === '') throw new InvalidInputError('prompt', 'must not be empty');
-  if (input.truth.trim() === '') throw new InvalidInputError('truth', 'must not be empty');
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
-    throw new InvalidInputError('timeoutMs', 'must be a positive integer');
-  if (!(SCORING_METHODS as readonly string[]).includes(method)) {
-    throw new InvalidInputError('method', `must be one of ${SCORING_METHODS.join(', ')}`);
-  }
-  if (input.vmIds && input.vmIds.length === 0)
-    throw new InvalidInputError('vmIds', 'must name at least one VM when given');
 }
 
 async function selectMiners(
@@ -363,10 +344,6 @@ async function askAndScore(
   await Promise.all(pending);
   if (scoringError) throw scoringError;
   return results;
-}
-
-function clampScore(score: number): number {
-  return Number.isFinite(score) ? Math.min(100, Math.max(0, Math.round(score))) : 0;
 }
 
 function truncate(text: string, max: number): string {
