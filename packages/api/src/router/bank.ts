@@ -74,9 +74,9 @@ export const bankRouter = {
 
   retire: adminProcedure
     .input(z.object({ id: z.number().int().positive() }))
-    .output(z.object({ id: z.number().int(), retired: z.literal(true) }))
+    .output(z.object({ id: z.number().int(), retired: z.literal(true), revealedRounds: z.number().int() }))
     .mutation(({ ctx, input }) => {
-      retireQuestion(ctx.services, input.id);
-      return { id: input.id, retired: true as const };
+      const revealedRounds = retireQuestion(ctx.services, input.id);
+      return { id: input.id, retired: true as const, revealedRounds };
     }),
 } satisfies TRPCRouterRecord;

@@ -24,7 +24,7 @@ afterAll(async () => {
   await miners?.close();
 });
 
-const callerAs = (role: 'viewer' | 'operator' | null) =>
+const callerAs = (role: 'viewer' | 'operator' | 'admin' | null) =>
   createCaller(createInternalContext(services, role ? { tokenId: 't', name: 't', role } : null));
 
 async function runRound(prompt: string) {
@@ -102,5 +102,27 @@ describe('v2 rounds: verify, reveal, trace', () => {
     expect(changed.reasons).toContain(
       'the scores root on the ledger differs from the root of the stored answers',
     );
+  });
+
+  it('retiring a bank question reveals every round that asked it, and the question is not asked again', {
+    timeout: 60_000,
+  }, async () => {
+    const admin = callerAs('admin');
+    await admin.bank.import({ content: '{"prompt":"What is 9 × 8?","truth":"72"}\n', format: 'jsonl' });
+    const [question] = (await admin.bank.list({ limit: 200 })).items.filter(
+      (q) => q.prompt === 'What is 9 × 8?',
+    );
+    const round = await runRound('What is 9 × 8?');
+    expect(await callerAs('viewer').ledger.verify({ roundId: round.id })).toMatchObject({
+      reveal: { status: 'secret' },
+    });
+
+    expect(await admin.bank.retire({ id: question!.id })).toMatchObject({ retired: true, revealedRounds: 1 });
+    await services.ledger!.worker.drain({ timeoutMs: 20_000 });
+    expect(await callerAs('viewer').ledger.verify({ roundId: round.id })).toMatchObject({
+      match: true,
+      reveal: { status: 'verified' },
+    });
+    await expect(runRound('What is 9 × 8?')).rejects.toMatchObject({ field: 'prompt' });
   });
 });

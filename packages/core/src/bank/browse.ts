@@ -1,4 +1,5 @@
 import { type BankQuestionRow, createBankRepository } from '@tensornode/db';
+import { revealQuestion } from '../audit/reveal.ts';
 import type { CoreContext } from '../context.ts';
 import { NotFoundError } from '../errors.ts';
 
@@ -31,12 +32,18 @@ export function bankStats(ctx: CoreContext) {
 }
 export type BankStats = ReturnType<typeof bankStats>;
 
-/** Takes a question out of rotation for good. */
-export function retireQuestion(ctx: CoreContext, id: number): void {
+/**
+ * Takes a question out of rotation for good and reveals it: every round that asked it publishes its
+ * salts, question and truth on the score topic. Returns how many rounds were revealed. (Should the
+ * process stop between the two steps, those rounds are still revealed when their epoch closes.)
+ */
+export function retireQuestion(ctx: CoreContext, id: number): number {
   const repo = createBankRepository(ctx.db);
   if (!repo.retire(id, ctx.now?.() ?? new Date())) {
     throw new NotFoundError(
       repo.findById(id) ? `question ${id} is retired already` : `question ${id} is not in the bank`,
     );
   }
+  const question = repo.findById(id);
+  return question ? revealQuestion(ctx, { question: question.prompt }) : 0;
 }
