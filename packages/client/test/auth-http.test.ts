@@ -144,6 +144,8 @@ describe('public leaderboard over HTTP', () => {
         rounds: 3,
         lastScore: 82,
         lastSeenAt: new Date(Date.UTC(2026, 0, 1)),
+        suspicion: null,
+        sybilGroup: null,
       },
       {
         minerAddress: '0.0.9002',
@@ -151,6 +153,8 @@ describe('public leaderboard over HTTP', () => {
         rounds: 2,
         lastScore: 60,
         lastSeenAt: new Date(Date.UTC(2026, 0, 1)),
+        suspicion: null,
+        sybilGroup: null,
       },
     ]);
     const refused = await anonymous.miners.leaderboard

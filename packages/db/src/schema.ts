@@ -53,6 +53,8 @@ export const deployments = sqliteTable(
     missingSince: integer('missing_since', { mode: 'timestamp_ms' }),
     /** SHA-256 fingerprint of the VM's SSH host key, pinned on first connect (trust on first use). */
     sshHostKey: text('ssh_host_key'),
+    /** The public address the provider last listed for the VM; miners sharing one form a Sybil group. */
+    publicIp: text('public_ip'),
   },
   (t) => [
     index('deployments_status_idx').on(t.status, t.createdAt),

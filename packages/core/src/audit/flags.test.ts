@@ -212,6 +212,21 @@ describe('Sybil groups and the reward policy', () => {
     ]);
   });
 
+  it('miners on one public address form a group; loopback (every local VM) does not', () => {
+    const deployments = createDeploymentRepository(db.db);
+    const at = new Date();
+    deployments.recordHealth('vm-a', { healthy: true, error: null, at, publicIp: '127.0.0.1' });
+    deployments.recordHealth('vm-c', { healthy: true, error: null, at, publicIp: '127.0.0.1' });
+    expect(sybilGroups({ db: db.db }).map((g) => g.shared)).toEqual(['wallet:0.0.9001']);
+
+    deployments.recordHealth('vm-b', { healthy: true, error: null, at, publicIp: '203.0.113.7' });
+    deployments.recordHealth('vm-c', { healthy: true, error: null, at, publicIp: '203.0.113.7' });
+    expect(sybilGroups({ db: db.db })).toEqual([
+      { shared: 'address:203.0.113.7', minerAddresses: ['0.0.4002', '0.0.4003'] },
+      { shared: 'wallet:0.0.9001', minerAddresses: ['0.0.4001', '0.0.4002'] },
+    ]);
+  });
+
   it('with one share per Sybil group the group is paid what one miner is', () => {
     const scores = ['0.0.4001', '0.0.4002', '0.0.4003'].map((minerAddress) => ({
       minerAddress,

@@ -105,12 +105,20 @@ export interface MinerSybilGroup {
   members: string[];
 }
 
-/** Sybil groups of the miners with live deployments: distinct miner accounts sharing a wallet. */
+/**
+ * Sybil groups of the miners with live deployments: distinct miner accounts sharing a wallet, or a
+ * public address (as the provider last listed it). Loopback is no one's address: every local VM has it.
+ */
 export function sybilGroups(ctx: { db: Executor }): SybilGroup[] {
   const live = createDeploymentRepository(ctx.db)
     .list()
-    .filter((d) => d.status !== 'terminated');
+    .filter((d) => d.status !== 'terminated')
+    .map((d) => ({ ...d, publicIp: d.publicIp && !isLoopback(d.publicIp) ? d.publicIp : null }));
   return findSybilGroups(live);
+}
+
+function isLoopback(address: string): boolean {
+  return address.startsWith('127.') || address === '::1' || address === 'localhost';
 }
 
 /** Each grouped miner's Sybil group; a miner in two groups is shown in the first (by id). */

@@ -101,6 +101,7 @@ export const deploymentRecordSchema = z.object({
   healthCheckedAt: z.date().nullable(),
   healthy: z.boolean().nullable(),
   healthError: z.string().nullable(),
+  publicIp: z.string().nullable(),
 }) satisfies z.ZodType<Omit<Deployment, 'missingSince' | 'sshHostKey'>>;
 
 /** Miners sharing a wallet: `id` is what they share (`wallet:<account>`). */

@@ -64,7 +64,12 @@ export async function checkMinerHealth(
       error = url ? await probe(url, timeoutMs, signal) : `no public IP (VM status ${vm.status})`;
     }
     if (signal.aborted) throw signal.reason;
-    repo.recordHealth(deployment.vmId, { healthy: error === null, error, at: nowOf(ctx) });
+    repo.recordHealth(deployment.vmId, {
+      healthy: error === null,
+      error,
+      at: nowOf(ctx),
+      publicIp: vm?.publicIp ?? null,
+    });
     return { vmId: deployment.vmId, healthy: error === null, error };
   };
 

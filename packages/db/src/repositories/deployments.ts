@@ -146,9 +146,17 @@ export function createDeploymentRepository(db: Executor) {
       );
     },
 
-    recordHealth(vmId: string, health: { healthy: boolean; error: string | null; at: Date }): void {
+    recordHealth(
+      vmId: string,
+      health: { healthy: boolean; error: string | null; at: Date; publicIp?: string | null },
+    ): void {
       db.update(deployments)
-        .set({ healthy: health.healthy, healthError: health.error, healthCheckedAt: health.at })
+        .set({
+          healthy: health.healthy,
+          healthError: health.error,
+          healthCheckedAt: health.at,
+          ...(health.publicIp ? { publicIp: health.publicIp } : {}),
+        })
         .where(eq(deployments.vmId, vmId))
         .run();
     },
