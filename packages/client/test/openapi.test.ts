@@ -1,16 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { compileErrors, dereference, validate } from '@readme/openapi-parser';
 import { startTestServer, type TestServer } from '@tensornode/api/testing';
-import {
-  type FluenceStandIn,
-  type StandInMiners,
-  startFluenceStandIn,
-  startStandInMiners,
-} from '@tensornode/core/testkit';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FluenceNetwork, startFluenceNetwork } from './fluence-network.ts';
 
 interface OpenApiDocument {
   openapi: string;
@@ -22,8 +16,7 @@ interface OperationObject {
   responses: Record<string, { content?: Record<string, { schema: object }> }>;
 }
 
-let standIn: FluenceStandIn;
-let miner: StandInMiners;
+let network: FluenceNetwork | undefined;
 let server: TestServer;
 let tokens: { admin: string; operator: string; viewer: string };
 
@@ -46,25 +39,8 @@ async function rest(method: string, path: string, options: { token?: string; bod
 }
 
 beforeAll(async () => {
-  // Every stand-in VM reports 127.0.0.1, so all of them reach this one correct miner on MINER_PORT.
-  miner = await startStandInMiners({
-    behaviours: [{ kind: 'correct' }],
-    correctAnswer: 'The answer is 42.\n#### 42',
-  });
-  const minerUrl = new URL(miner.miners[0]!.endpoint);
-  const apiKey = randomBytes(24).toString('hex');
-  standIn = await startFluenceStandIn({ apiKey, capacity: 10 });
-  server = await startTestServer({
-    env: {
-      VM_PROVIDER: 'fluence',
-      FLUENCE_API_KEY: apiKey,
-      FLUENCE_API_URL: standIn.url,
-      MINER_PORT: minerUrl.port,
-      MINER_PATH: minerUrl.pathname,
-      VM_CACHE_TTL_MS: '0',
-    },
-    startJobs: false,
-  });
+  network = await startFluenceNetwork();
+  server = network.server;
   tokens = {
     admin: server.tokenFor('admin'),
     operator: server.tokenFor('operator'),
@@ -72,9 +48,7 @@ beforeAll(async () => {
   };
 });
 afterAll(async () => {
-  await server?.stop();
-  await standIn?.close();
-  await miner?.close();
+  await network?.close();
 });
 
 describe('REST surface described by OpenAPI', () => {

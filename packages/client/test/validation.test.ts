@@ -1,44 +1,19 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { startTestServer, type TestServer } from '@tensornode/api/testing';
-import {
-  type FluenceStandIn,
-  type StandInMiners,
-  startFluenceStandIn,
-  startStandInMiners,
-} from '@tensornode/core/testkit';
+import { randomUUID } from 'node:crypto';
+import type { TestServer } from '@tensornode/api/testing';
 import type { RoundProgressEvent } from '@tensornode/core/validation';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTensorNodeClient, errorCode } from '../src/index.ts';
+import { type FluenceNetwork, startFluenceNetwork } from './fluence-network.ts';
 
-let standIn: FluenceStandIn;
-let miner: StandInMiners;
+let network: FluenceNetwork | undefined;
 let server: TestServer;
 
 beforeAll(async () => {
-  // Every stand-in VM reports 127.0.0.1, so all of them reach this one correct miner on MINER_PORT.
-  miner = await startStandInMiners({
-    behaviours: [{ kind: 'correct' }],
-    correctAnswer: 'The answer is 42.\n#### 42',
-  });
-  const minerUrl = new URL(miner.miners[0]!.endpoint);
-  const apiKey = randomBytes(24).toString('hex');
-  standIn = await startFluenceStandIn({ apiKey, capacity: 10 });
-  server = await startTestServer({
-    env: {
-      VM_PROVIDER: 'fluence',
-      FLUENCE_API_KEY: apiKey,
-      FLUENCE_API_URL: standIn.url,
-      MINER_PORT: minerUrl.port,
-      MINER_PATH: minerUrl.pathname,
-      VM_CACHE_TTL_MS: '0',
-    },
-    startJobs: false,
-  });
+  network = await startFluenceNetwork();
+  server = network.server;
 });
 afterAll(async () => {
-  await server?.stop();
-  await standIn?.close();
-  await miner?.close();
+  await network?.close();
 });
 
 describe('validation over HTTP', () => {
@@ -118,13 +93,13 @@ describe('validation over HTTP', () => {
 
   it('rejects a VM id of the wrong format before contacting anyone, naming the field', async () => {
     const operator = createTensorNodeClient({ url: server.url, token: server.tokenFor('operator') });
-    const before = miner.hits[0];
+    const before = network!.miner.hits[0];
     const error = await operator.validation.run
       .mutate({ prompt: 'p', truth: 't', vmIds: ['not-a-vm;rm -rf /'] })
       .catch((e: unknown) => e);
     expect(errorCode(error)).toBe('BAD_REQUEST');
     expect((error as Error).message).toMatch(/^vmIds\.0: /);
-    expect(miner.hits[0]).toBe(before);
+    expect(network!.miner.hits[0]).toBe(before);
   });
 
   it('scores a single answer on request', async () => {
